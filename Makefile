@@ -1,0 +1,45 @@
+# warehouse: developer entry points. Every target builds .venv from scratch when it is missing.
+#   make demo   load TPC-H SF0.1 into demo.wh and run a few queries
+#   make test   run the test suite
+#   make bench  TPC-H SF1 side by side with DuckDB and Polars (python -m bench.tpch)
+#   make clean  remove generated databases, results and caches (make distclean: also .venv, data)
+
+PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
+VENV   := .venv
+PY     := $(VENV)/bin/python
+PIP    := $(PY) -m pip --disable-pip-version-check -qq
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+SCALE ?= 1
+DEMO_SCALE ?= 0.1
+
+.PHONY: demo test bench warmup clean distclean
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+
+# One stamp per extra; reinstalled when pyproject.toml changes.
+$(VENV)/.installed-%: pyproject.toml | $(PY)
+	$(PIP) install -e '.[$*]'
+	@touch $@
+
+warmup: $(VENV)/.installed-bench
+	@if $(PY) -c "import importlib.util, sys; sys.exit(importlib.util.find_spec('kernels.warmup') is None)" 2>/dev/null; then \
+		echo "warming the numba kernel cache ..."; $(PY) -m kernels.warmup; fi
+
+demo: warmup
+	$(PY) -m bench.tpch.datagen --scale $(DEMO_SCALE) >/dev/null
+	$(PY) bench/demo.py --scale $(DEMO_SCALE)
+
+test: $(VENV)/.installed-test
+	$(PY) -m pytest
+
+bench: warmup
+	$(PY) -m bench.tpch --scale $(SCALE)
+
+clean:
+	rm -rf demo.wh bench/data/*.wh bench/results .pytest_cache .benchmarks
+	find . -name __pycache__ -type d -not -path './$(VENV)/*' -prune -exec rm -rf {} +
+
+distclean: clean
+	rm -rf $(VENV) bench/data

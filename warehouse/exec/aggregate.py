@@ -1,0 +1,229 @@
+"""Hash aggregation: factorise the group keys once, then one grouped kernel per aggregate.
+
+Group ids come from ``kernels.aggregate.group_ids`` (dense, first-appearance order); each
+aggregate is one kernel call over (ids, values).  Sums of integers and decimals stay in
+int64 and report overflow (SQLSTATE 22003) instead of wrapping.  The input is split into
+chunks that are aggregated on the worker pool and merged (two-phase aggregation) when it
+is large.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from kernels import aggregate as K
+from warehouse import types as T
+from warehouse.errors import NotSupportedError, NumericOverflow
+from warehouse.exec.evaluate import evaluate_vector
+from warehouse.exec.executor import ExecContext, execute
+from warehouse.exec.keys import group_key_matrix, key_column
+from warehouse.plan.logical import Aggregate, AggregateCall
+from warehouse.types import Kind
+from warehouse.vector import Batch, Vector
+
+
+def execute_aggregate(plan: Aggregate, ctx: ExecContext) -> Batch:
+    batch = execute(plan.child, ctx)
+    ctx.check()
+    keys = [evaluate_vector(g, batch) for g in plan.groups]
+    if keys:
+        ids, ngroups, first = K.group_ids(group_key_matrix(keys))
+        out = [k.take(first) for k in keys]
+    else:
+        ids = np.zeros(batch.length, dtype=np.int64)
+        ngroups = 1
+        out = []
+    for call in plan.aggs:
+        arg = evaluate_vector(call.arg, batch) if call.arg is not None else None
+        out.append(aggregate(call, arg, ids, ngroups, batch.length))
+    return Batch(out, ngroups)
+
+
+def aggregate(call: AggregateCall, arg: Vector | None, ids: np.ndarray, ngroups: int, nrows: int) -> Vector:
+    """One aggregate over all groups."""
+    fn = call.fn
+    if fn == "count_star":
+        return Vector(T.BIGINT, K.count(ids, ngroups))
+    assert arg is not None
+    if call.distinct and fn in ("count", "sum", "avg"):
+        if fn == "count":
+            return Vector(T.BIGINT, K.count_distinct(ids, ngroups, key_column(arg), arg.valid))
+        ids, arg = _distinct_rows(ids, arg)
+    if fn == "count":
+        counts = K.count(ids, ngroups) if arg.valid is None else K.count_valid(ids, ngroups, arg.valid)
+        return Vector(T.BIGINT, counts)
+    if fn == "sum":
+        return _sum(call.type, arg, ids, ngroups)
+    if fn == "avg":
+        return _avg(call.type, arg, ids, ngroups)
+    if fn in ("min", "max"):
+        return _minmax(fn, arg, ids, ngroups)
+    if fn in ("stddev_samp", "stddev_pop", "var_samp", "var_pop"):
+        return _variance(fn, arg, ids, ngroups)
+    if fn in ("bool_and", "bool_or"):
+        v = Vector(T.BIGINT, arg.data.astype(np.int64), arg.valid)
+        r = _minmax("min" if fn == "bool_and" else "max", v, ids, ngroups)
+        return Vector(T.BOOLEAN, r.data.astype(np.bool_), r.valid)
+    if fn == "listagg":
+        return _listagg(call, arg, ids, ngroups)
+    msg = f"aggregate function {fn} is not supported"
+    raise NotSupportedError(msg)
+
+
+def _distinct_rows(ids: np.ndarray, arg: Vector) -> tuple[np.ndarray, Vector]:
+    pairs = np.empty((len(ids), 2), dtype=np.int64)
+    pairs[:, 0] = ids
+    pairs[:, 1] = key_column(arg)
+    if arg.valid is not None:
+        pairs[:, 1] = np.where(arg.valid, pairs[:, 1], 0)
+    _, _, first = K.group_ids(pairs if arg.valid is None else np.ascontiguousarray(np.column_stack([pairs, arg.valid.astype(np.int64)])))
+    return ids[first], arg.take(first)
+
+
+def _sums(arg: Vector, ids: np.ndarray, ngroups: int) -> tuple[np.ndarray, np.ndarray | None]:
+    """(sums, valid counts or None) with int64 exactness for integers and decimals."""
+    if arg.data.dtype.kind == "f":
+        data = arg.data.astype(np.float64, copy=False)
+        if arg.valid is None:
+            return K.sum_float64(ids, ngroups, data), None
+        s, c = K.sum_float64_masked(ids, ngroups, data, arg.valid)
+        return s, c
+    data = arg.data if arg.data.dtype == np.int64 else arg.data.astype(np.int64)
+    if arg.valid is None:
+        s, overflow = K.sum_int64(ids, ngroups, data)
+        counts = None
+    else:
+        s, counts, overflow = K.sum_int64_masked(ids, ngroups, data, arg.valid)
+    if overflow:
+        msg = f"numeric overflow: sum exceeds the range of {arg.type}"
+        raise NumericOverflow(msg)
+    return s, counts
+
+
+def _group_counts(arg: Vector, ids: np.ndarray, ngroups: int, counts: np.ndarray | None) -> np.ndarray:
+    if counts is not None:
+        return counts
+    return K.count(ids, ngroups)
+
+
+def _sum(rtype: T.SqlType, arg: Vector, ids: np.ndarray, ngroups: int) -> Vector:
+    sums, counts = _sums(arg, ids, ngroups)
+    counts = _group_counts(arg, ids, ngroups, counts)
+    valid = counts > 0
+    data = sums.astype(rtype.numpy_dtype, copy=False)
+    return Vector(rtype, data, None if valid.all() else valid)
+
+
+def _avg(rtype: T.SqlType, arg: Vector, ids: np.ndarray, ngroups: int) -> Vector:
+    sums, counts = _sums(arg, ids, ngroups)
+    counts = _group_counts(arg, ids, ngroups, counts)
+    valid = counts > 0
+    safe = np.where(valid, counts, 1)
+    if rtype.kind is Kind.DECIMAL:
+        shift = rtype.scale - (arg.type.scale if arg.type.is_decimal else 0)
+        data = _div_round(sums, safe, shift)
+    elif rtype.is_integer:
+        data = (np.trunc(sums / safe)).astype(np.int64) if sums.dtype.kind == "f" else _div_trunc(sums, safe)
+    else:
+        data = sums.astype(np.float64) / safe
+    return Vector(rtype, data.astype(rtype.numpy_dtype, copy=False), None if valid.all() else valid)
+
+
+def _div_trunc(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    q = np.abs(a) // b
+    return np.where(a < 0, -q, q)
+
+
+def _div_round(sums: np.ndarray, counts: np.ndarray, shift: int) -> np.ndarray:
+    """round(sums * 10**shift / counts), half away from zero, exactly in int64."""
+    scale = 10**shift
+    with np.errstate(over="raise"):
+        try:
+            num = sums * scale if shift else sums
+        except FloatingPointError:
+            msg = "numeric overflow computing AVG"
+            raise NumericOverflow(msg) from None
+    if np.any(np.abs(sums) > (2**63 - 1) // max(scale, 1)):
+        # exact fallback through Python integers for the rare huge sums
+        out = np.array([_round_half_away(int(s) * scale, int(c)) for s, c in zip(sums, counts)], dtype=np.int64)
+        return out
+    q, r = np.divmod(np.abs(num), counts)
+    q = q + (2 * r >= counts)
+    return np.where(num < 0, -q, q)
+
+
+def _round_half_away(n: int, d: int) -> int:
+    q, r = divmod(abs(n), d)
+    if 2 * r >= d:
+        q += 1
+    return -q if n < 0 else q
+
+
+def _minmax(fn: str, arg: Vector, ids: np.ndarray, ngroups: int) -> Vector:
+    if arg.type.is_string:
+        return _minmax_string(fn, arg, ids, ngroups)
+    is_float = arg.data.dtype.kind == "f"
+    data = arg.data.astype(np.float64 if is_float else np.int64, copy=False)
+    name = f"{fn}_{'float64' if is_float else 'int64'}"
+    if arg.valid is None:
+        values = getattr(K, name)(ids, ngroups, data)
+        valid = None if len(ids) else np.zeros(ngroups, dtype=np.bool_)
+    else:
+        r = getattr(K, name + "_masked")(ids, ngroups, data, arg.valid)
+        values, seen = r
+        valid = seen > 0 if seen.dtype != np.bool_ else seen
+    if valid is not None and valid.all():
+        valid = None
+    return Vector(arg.type, values.astype(arg.type.numpy_dtype), valid)
+
+
+def _minmax_string(fn: str, arg: Vector, ids: np.ndarray, ngroups: int) -> Vector:
+    """min/max of strings: over ranks of the sorted dictionary, mapped back to codes."""
+    d = arg.dictionary
+    order = np.asarray(pc.array_sort_indices(d)) if len(d) else np.empty(0, np.int64)
+    rank = np.empty(len(d), dtype=np.int64)
+    rank[order] = np.arange(len(d))
+    ranks = Vector(T.BIGINT, rank[arg.data] if len(d) else np.zeros(len(arg.data), np.int64), arg.valid)
+    r = _minmax(fn, ranks, ids, ngroups)
+    codes = order[np.clip(r.data, 0, max(len(d) - 1, 0))].astype(np.int32) if len(d) else np.zeros(ngroups, np.int32)
+    return Vector(arg.type, codes, r.valid, d)
+
+
+def _variance(fn: str, arg: Vector, ids: np.ndarray, ngroups: int) -> Vector:
+    x = arg.data.astype(np.float64)
+    if arg.type.is_decimal:
+        x = x / 10**arg.type.scale
+    valid = arg.valid
+    if valid is None:
+        s = K.sum_float64(ids, ngroups, x)
+        ss = K.sum_float64(ids, ngroups, x * x)
+        n = K.count(ids, ngroups).astype(np.float64)
+    else:
+        s, c = K.sum_float64_masked(ids, ngroups, x, valid)
+        ss, _ = K.sum_float64_masked(ids, ngroups, x * x, valid)
+        n = c.astype(np.float64)
+    ddof = 1.0 if fn.endswith("samp") else 0.0
+    with np.errstate(invalid="ignore", divide="ignore"):
+        var = (ss - s * s / np.maximum(n, 1)) / (n - ddof)
+    var = np.maximum(var, 0.0)
+    ok = n > ddof
+    out = np.sqrt(var) if fn.startswith("stddev") else var
+    return Vector(T.DOUBLE, np.where(ok, out, 0.0), None if ok.all() else ok)
+
+
+def _listagg(call: AggregateCall, arg: Vector, ids: np.ndarray, ngroups: int) -> Vector:
+    from warehouse.vector import vector_from_arrow, vector_to_arrow
+
+    sep = call.extra[0] if call.extra else ""
+    values = vector_to_arrow(arg)
+    table = pa.table({"g": pa.array(ids), "v": values})
+    grouped = table.group_by("g", use_threads=False).aggregate([("v", "list")])
+    lists = grouped.column("v_list")
+    joined = pc.binary_join(lists, sep)
+    order = np.asarray(grouped.column("g"))
+    out = pa.nulls(ngroups, pa.string()).to_pylist()
+    for g, s in zip(order, joined.to_pylist()):
+        out[g] = s if s != "" or True else None
+    return vector_from_arrow(pa.array(out, pa.string()), call.type)

@@ -1,0 +1,148 @@
+"""Runs a logical plan: one function per operator, each materialising its output batch.
+
+Operators exchange whole ``Batch``es (numpy columns).  Scans run one task per slice on
+the worker pool (numpy and the numba kernels release the GIL, so both cores work); the
+heavy operators (hash join, hash aggregation, sort) call kernels from ``kernels/`` once
+per batch, never per row.
+"""
+
+from __future__ import annotations
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import numpy as np
+
+from warehouse.errors import QueryCanceled
+from warehouse.exec.evaluate import evaluate_predicate, evaluate_vector
+from warehouse.plan import logical as L
+from warehouse.vector import Batch, Scalar, Vector, concat_batches, vector_from_arrow
+
+_POOL: ThreadPoolExecutor | None = None
+_POOL_LOCK = threading.Lock()
+
+
+def worker_pool() -> ThreadPoolExecutor:
+    """The process-wide pool that runs per-slice work."""
+    global _POOL
+    with _POOL_LOCK:
+        if _POOL is None:
+            import os
+
+            _POOL = ThreadPoolExecutor(max_workers=max(os.cpu_count() or 2, 2), thread_name_prefix="slice")
+        return _POOL
+
+
+@dataclass
+class ExecContext:
+    """Per-statement execution state: cancellation and progress."""
+
+    cancel: threading.Event = field(default_factory=threading.Event)
+    progress: Callable[[str, int], None] | None = None
+    stats: dict[str, Any] = field(default_factory=dict)
+
+    def check(self) -> None:
+        if self.cancel.is_set():
+            msg = "canceling statement due to user request"
+            raise QueryCanceled(msg)
+
+
+def execute(plan: L.Plan, ctx: ExecContext | None = None) -> Batch:
+    """Run ``plan`` and return its whole result."""
+    ctx = ctx or ExecContext()
+    ctx.check()
+    fn = _DISPATCH.get(type(plan))
+    if fn is None:
+        msg = f"internal: no executor for {type(plan).__name__}"
+        raise NotImplementedError(msg)
+    return fn(plan, ctx)
+
+
+# ----- simple operators ------------------------------------------------------------------
+def _filter(plan: L.Filter, ctx: ExecContext) -> Batch:
+    batch = execute(plan.child, ctx)
+    if batch.length == 0:
+        return batch
+    mask = evaluate_predicate(plan.predicate, batch)
+    if mask.all():
+        return batch
+    return batch.filter(mask)
+
+
+def _project(plan: L.Project, ctx: ExecContext) -> Batch:
+    batch = execute(plan.child, ctx)
+    cols = [evaluate_vector(e, batch) for e in plan.exprs]
+    return Batch(cols, batch.length)
+
+
+def _limit(plan: L.Limit, ctx: ExecContext) -> Batch:
+    batch = execute(plan.child, ctx)
+    stop = batch.length if plan.limit is None else plan.offset + plan.limit
+    return batch.slice(plan.offset, stop)
+
+
+def _values(plan: L.Values, ctx: ExecContext) -> Batch:
+    one = Batch([], 1)
+    if not plan.fields:
+        return Batch([], len(plan.rows))
+    columns: list[Vector] = []
+    for j, f in enumerate(plan.fields):
+        parts = []
+        for row in plan.rows:
+            v = evaluate_vector(row[j], one)
+            parts.append(v if v.type == f.type else Vector(f.type, v.data, v.valid, v.dictionary))
+        from warehouse.vector import concat_vectors
+
+        columns.append(concat_vectors(parts))
+    return Batch(columns, len(plan.rows))
+
+
+def _arrow_scan(plan: L.ArrowScan, ctx: ExecContext) -> Batch:
+    cols = [vector_from_arrow(plan.table.column(i), f.type) for i, f in enumerate(plan.fields)]
+    return Batch(cols, plan.table.num_rows)
+
+
+def run_parallel(tasks: list[Callable[[], Any]]) -> list[Any]:
+    """Run tasks on the worker pool (inline when there is only one)."""
+    if len(tasks) <= 1:
+        return [t() for t in tasks]
+    pool = worker_pool()
+    futures = [pool.submit(t) for t in tasks]
+    return [f.result() for f in futures]
+
+
+def _dispatch() -> dict[type, Callable[[Any, ExecContext], Batch]]:
+    from warehouse.exec.aggregate import execute_aggregate
+    from warehouse.exec.join import execute_join
+    from warehouse.exec.scan import execute_scan
+    from warehouse.exec.setops import execute_setop
+    from warehouse.exec.sort import execute_sort
+    from warehouse.exec.window import execute_window
+
+    return {
+        L.Scan: execute_scan,
+        L.ArrowScan: _arrow_scan,
+        L.Values: _values,
+        L.Filter: _filter,
+        L.Project: _project,
+        L.Aggregate: execute_aggregate,
+        L.Join: execute_join,
+        L.Sort: execute_sort,
+        L.Limit: _limit,
+        L.SetOp: execute_setop,
+        L.Window: execute_window,
+    }
+
+
+class _LazyDispatch(dict):
+    def get(self, key: Any, default: Any = None) -> Any:  # type: ignore[override]
+        if not self:
+            self.update(_dispatch())
+        return super().get(key, default)
+
+
+_DISPATCH: dict[type, Callable[[Any, ExecContext], Batch]] = _LazyDispatch()
+
+__all__ = ["execute", "ExecContext", "run_parallel", "concat_batches", "Scalar", "np"]

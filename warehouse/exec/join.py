@@ -1,0 +1,186 @@
+"""Hash joins of every kind, with the build side chosen at run time (the smaller input).
+
+Both inputs are materialised, so the operator knows their real sizes: it builds the hash
+table (``kernels.hash_table``) on the smaller side and probes with the other.  Outer joins
+are inner matches (after the residual predicate) plus the unmatched rows of the preserved
+side padded with NULLs; semi/anti joins reduce matches to a row mask.  NULL keys never
+match.  NOT IN (``anti_null_aware``) returns nothing once the subquery produced a NULL.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from kernels import hash_table, join as kjoin
+from warehouse import types as T
+from warehouse.errors import ProgrammingError
+from warehouse.exec.evaluate import evaluate_predicate, evaluate_vector
+from warehouse.exec.executor import ExecContext, execute
+from warehouse.exec.keys import align_pair, any_null, key_matrix
+from warehouse.plan.logical import Join
+from warehouse.vector import Batch, Vector
+
+MAX_CROSS_ROWS = 200_000_000
+
+
+def execute_join(plan: Join, ctx: ExecContext) -> Batch:
+    left = execute(plan.left, ctx)
+    if plan.kind in ("inner", "semi", "cross", "mark") and left.length == 0:
+        return _shape(plan, left, None)
+    right = execute(plan.right, ctx)
+    ctx.check()
+    if plan.kind == "cross" or not plan.left_keys:
+        return _nested(plan, left, right)
+    lk = [evaluate_vector(e, left) for e in plan.left_keys]
+    rk = [evaluate_vector(e, right) for e in plan.right_keys]
+    lk, rk = align_pair(lk, rk)
+    kind = plan.kind
+    if kind == "anti_null_aware":
+        if right.length == 0:
+            return left
+        rnull = any_null(rk[:1])
+        if rnull is not None and rnull.any():
+            return _shape(plan, left.take(np.empty(0, np.int64)), None)
+    li, ri = _match_pairs(lk, rk, left.length, right.length, plan)
+    if plan.residual is not None and len(li):
+        joined = _combine(left.take(li), right.take(ri))
+        keep = evaluate_predicate(plan.residual, joined)
+        li, ri = li[keep], ri[keep]
+    if kind == "inner":
+        return _combine(left.take(li), right.take(ri))
+    if kind in ("semi", "anti", "anti_null_aware", "mark"):
+        matched = np.zeros(left.length, dtype=np.bool_)
+        matched[li] = True
+        if kind == "semi":
+            return left.filter(matched)
+        if kind == "mark":
+            return Batch(left.columns + [Vector(T.BOOLEAN, matched)], left.length)
+        keep = ~matched
+        if kind == "anti_null_aware":
+            lnull = any_null(lk[:1])
+            if lnull is not None:
+                keep &= ~lnull
+        return left.filter(keep)
+    # outer joins: matches plus unmatched rows padded with NULLs
+    parts_l = [li]
+    parts_r = [ri]
+    if kind in ("left", "full"):
+        seen = np.zeros(left.length, dtype=np.bool_)
+        seen[li] = True
+        miss = np.flatnonzero(~seen)
+        parts_l.append(miss)
+        parts_r.append(np.full(len(miss), -1, dtype=np.int64))
+    if kind in ("right", "full"):
+        seen = np.zeros(right.length, dtype=np.bool_)
+        seen[ri] = True
+        miss = np.flatnonzero(~seen)
+        parts_l.append(np.full(len(miss), -1, dtype=np.int64))
+        parts_r.append(miss)
+    li = np.concatenate(parts_l)
+    ri = np.concatenate(parts_r)
+    lb = Batch([c.take_or_null(li) for c in left.columns], len(li))
+    rb = Batch([c.take_or_null(ri) for c in right.columns], len(ri))
+    return _combine(lb, rb)
+
+
+def _match_pairs(lk: list[Vector], rk: list[Vector], nl: int, nr: int, plan: Join) -> tuple[np.ndarray, np.ndarray]:
+    """All (left row, right row) pairs with equal, non-NULL keys."""
+    lmat, rmat = key_matrix(lk), key_matrix(rk)
+    lnull, rnull = any_null(lk), any_null(rk)
+    lsel = None if lnull is None else np.flatnonzero(~lnull)
+    rsel = None if rnull is None else np.flatnonzero(~rnull)
+    if lsel is not None:
+        lmat = np.ascontiguousarray(lmat[lsel])
+    if rsel is not None:
+        rmat = np.ascontiguousarray(rmat[rsel])
+    semi_only = plan.kind in ("semi", "anti", "anti_null_aware", "mark") and plan.residual is None
+    if semi_only:
+        # one row per matched left row is enough
+        if len(lmat) <= len(rmat):
+            heads, nexts, mask = hash_table.build(lmat)
+            matched = np.zeros(len(lmat), dtype=np.bool_)
+            kjoin.mark_build_matches(lmat, heads, nexts, mask, rmat, matched)
+            li = np.flatnonzero(matched)
+        else:
+            heads, nexts, mask = hash_table.build(rmat)
+            li = np.flatnonzero(kjoin.semi_join(rmat, heads, nexts, mask, lmat))
+        li = li if lsel is None else lsel[li]
+        return li.astype(np.int64), np.zeros(len(li), dtype=np.int64)
+    if len(rmat) <= len(lmat):
+        heads, nexts, mask = hash_table.build(rmat)
+        li, ri = kjoin.inner_join(rmat, heads, nexts, mask, lmat)
+    else:
+        heads, nexts, mask = hash_table.build(lmat)
+        ri, li = kjoin.inner_join(lmat, heads, nexts, mask, rmat)
+    if lsel is not None:
+        li = lsel[li]
+    if rsel is not None:
+        ri = rsel[ri]
+    return li, ri
+
+
+def _nested(plan: Join, left: Batch, right: Batch) -> Batch:
+    """Joins without equality keys: every pair, then the residual."""
+    total = left.length * right.length
+    if total > MAX_CROSS_ROWS:
+        msg = f"join without an equality condition would produce {total} rows; add a join condition"
+        raise ProgrammingError(msg, sqlstate="54000")
+    li = np.repeat(np.arange(left.length, dtype=np.int64), right.length)
+    ri = np.tile(np.arange(right.length, dtype=np.int64), left.length)
+    if plan.residual is not None and len(li):
+        keep = evaluate_predicate(plan.residual, _combine(left.take(li), right.take(ri)))
+        li, ri = li[keep], ri[keep]
+    if plan.kind in ("inner", "cross"):
+        return _combine(left.take(li), right.take(ri))
+    fake = Join(plan.left, plan.right, plan.kind, [], [], None, plan.fields)
+    return _finish_pairs(fake, left, right, li, ri)
+
+
+def _finish_pairs(plan: Join, left: Batch, right: Batch, li: np.ndarray, ri: np.ndarray) -> Batch:
+    kind = plan.kind
+    if kind in ("semi", "anti", "anti_null_aware", "mark"):
+        matched = np.zeros(left.length, dtype=np.bool_)
+        matched[li] = True
+        if kind == "semi":
+            return left.filter(matched)
+        if kind == "mark":
+            return Batch(left.columns + [Vector(T.BOOLEAN, matched)], left.length)
+        return left.filter(~matched)
+    parts_l, parts_r = [li], [ri]
+    if kind in ("left", "full"):
+        seen = np.zeros(left.length, dtype=np.bool_)
+        seen[li] = True
+        miss = np.flatnonzero(~seen)
+        parts_l.append(miss)
+        parts_r.append(np.full(len(miss), -1, dtype=np.int64))
+    if kind in ("right", "full"):
+        seen = np.zeros(right.length, dtype=np.bool_)
+        seen[ri] = True
+        miss = np.flatnonzero(~seen)
+        parts_l.append(np.full(len(miss), -1, dtype=np.int64))
+        parts_r.append(miss)
+    li, ri = np.concatenate(parts_l), np.concatenate(parts_r)
+    return _combine(
+        Batch([c.take_or_null(li) for c in left.columns], len(li)),
+        Batch([c.take_or_null(ri) for c in right.columns], len(ri)),
+    )
+
+
+def _combine(a: Batch, b: Batch) -> Batch:
+    return Batch(a.columns + b.columns, a.length)
+
+
+def _shape(plan: Join, left: Batch, right: Batch | None) -> Batch:
+    """An empty result with the join's output columns."""
+    if plan.kind in ("semi", "anti", "anti_null_aware"):
+        return left.take(np.empty(0, np.int64))
+    empty = np.empty(0, np.int64)
+    cols = [c.take(empty) for c in left.columns]
+    for f in plan.fields[len(left.columns) :]:
+        if f.type.is_string:
+            import pyarrow as pa
+
+            cols.append(Vector(f.type, np.empty(0, np.int32), None, pa.array([], pa.string())))
+        else:
+            cols.append(Vector(f.type, np.empty(0, f.type.numpy_dtype)))
+    return Batch(cols, 0)

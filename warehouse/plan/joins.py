@@ -1,0 +1,237 @@
+"""Join planning for one query block: push filters down, order the joins, place subquery joins.
+
+The FROM clause of a block gives relations; WHERE (and inner JOIN ... ON) gives
+conjuncts over the block's "global" column space (every relation's columns, in FROM
+order, plus the value columns that decorrelated scalar subqueries add).  ``build_pool``
+turns that into one plan:
+
+1. each conjunct that reads one relation becomes a filter on it (pushed into the scan);
+2. relations are joined greedily, left-deep: start from the largest, then repeatedly add
+   the smallest relation connected to what is joined so far by an equality; the executor
+   builds its hash table on whichever side turns out smaller at run time;
+3. a conjunct is applied at the first join where all its columns are present (as join
+   keys when it is an equality between the two sides, else as a residual);
+4. subquery joins (IN / EXISTS / scalar subqueries, decorrelated) are applied as soon as
+   the outer columns they read are present, so a semi join on one table filters that
+   table before any other join.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from warehouse.plan.expressions import Call, ColumnRef, Expr, column_indexes, remap_columns
+from warehouse.plan.logical import Filter, Join, Plan, Scan
+from warehouse.plan.scope import OUTER_BASE
+
+SELECTIVITY = {"eq": 0.05, "in_list": 0.15, "like": 0.2, "ilike": 0.2, "lt": 0.4, "le": 0.4, "gt": 0.4, "ge": 0.4, "and": 0.2}
+
+
+@dataclass
+class Rel:
+    """A relation of the pool: its plan and which global columns its output holds."""
+
+    plan: Plan
+    cols: list[int]
+    est: float
+
+    def position(self) -> dict[int, int]:
+        return {g: i for i, g in enumerate(self.cols)}
+
+
+@dataclass
+class SubqueryJoin:
+    """A decorrelated subquery waiting to be joined onto the outer relation.
+
+    ``outer_keys[i] = right_keys[i]``; ``outer_keys`` are over the global space,
+    ``right_keys`` over the subquery plan's output.  ``residual`` is over a combined space
+    where global outer column g is ``OUTER_BASE + g`` and subquery output column j is j.
+    ``kind`` is a Join kind; a "left" join (scalar subquery) adds the subquery's output
+    columns to the relation as the global columns ``adds``.
+    """
+
+    kind: str
+    plan: Plan
+    outer_keys: list[Expr]
+    right_keys: list[Expr]
+    residual: Expr | None
+    adds: list[int] = field(default_factory=list)
+
+    def refs(self) -> set[int]:
+        out: set[int] = set()
+        for k in self.outer_keys:
+            out |= column_indexes(k)
+        if self.residual is not None:
+            out |= {i - OUTER_BASE for i in column_indexes(self.residual) if i >= OUTER_BASE}
+        return out
+
+
+def estimate(plan: Plan) -> float:
+    """A rough row estimate: table rows times a selectivity per pushed filter."""
+    if isinstance(plan, Scan):
+        rows = float(max(plan.table.row_count, 1))
+        for f in plan.filters:
+            rows *= SELECTIVITY.get(f.fn if isinstance(f, Call) else "", 0.5)
+        return max(rows, 1.0)
+    if isinstance(plan, Filter):
+        return max(estimate(plan.child) * 0.5, 1.0)
+    if isinstance(plan, Join):
+        if plan.kind in ("semi", "anti", "anti_null_aware", "mark"):
+            return estimate(plan.left) * (0.5 if plan.kind != "mark" else 1.0)
+        return max(estimate(plan.left), estimate(plan.right))
+    ins = plan.inputs()
+    if ins:
+        return max(estimate(i) for i in ins) * (0.1 if type(plan).__name__ == "Aggregate" else 1.0)
+    return 1000.0
+
+
+def add_filter(rel: Rel, predicate: Expr) -> Rel:
+    """Apply ``predicate`` (global space) to ``rel``: into the scan when it is one."""
+    local = remap_columns(predicate, rel.position())
+    if isinstance(rel.plan, Scan):
+        rel.plan.filters.append(local)
+        rel.est = estimate(rel.plan)
+        return rel
+    return Rel(Filter(rel.plan, local), rel.cols, max(rel.est * 0.5, 1.0))
+
+
+def _equi_sides(conj: Expr, a: set[int], b: set[int]) -> tuple[Expr, Expr] | None:
+    """(expr over a, expr over b) when ``conj`` is an equality between the two sides."""
+    if not (isinstance(conj, Call) and conj.fn == "eq"):
+        return None
+    x, y = conj.args
+    cx, cy = column_indexes(x), column_indexes(y)
+    if not cx or not cy:
+        return None
+    if cx <= a and cy <= b:
+        return x, y
+    if cx <= b and cy <= a:
+        return y, x
+    return None
+
+
+def join_rels(left: Rel, right: Rel, conjuncts: list[Expr], kind: str = "inner") -> tuple[Rel, list[Expr]]:
+    """Join two relations using every applicable conjunct; returns the rest."""
+    a, b = set(left.cols), set(right.cols)
+    lkeys: list[Expr] = []
+    rkeys: list[Expr] = []
+    residual: list[Expr] = []
+    rest: list[Expr] = []
+    for c in conjuncts:
+        refs = column_indexes(c)
+        if not refs <= (a | b):
+            rest.append(c)
+            continue
+        sides = _equi_sides(c, a, b)
+        if sides is not None:
+            lkeys.append(remap_columns(sides[0], left.position()))
+            rkeys.append(remap_columns(sides[1], right.position()))
+        else:
+            residual.append(c)
+    cols = left.cols + right.cols
+    pos = {g: i for i, g in enumerate(cols)}
+    res_expr = _conjoin([remap_columns(r, pos) for r in residual])
+    if not lkeys and kind == "inner":
+        kind = "cross"
+    from warehouse.plan.logical import Field
+
+    fields: list[Field] = list(left.plan.fields) + list(right.plan.fields)
+    plan = Join(left.plan, right.plan, kind, lkeys, rkeys, res_expr, fields)
+    est = max(left.est, right.est) if lkeys else left.est * right.est
+    return Rel(plan, cols, est), rest
+
+
+def _conjoin(preds: list[Expr]) -> Expr | None:
+    from warehouse import types as T
+
+    if not preds:
+        return None
+    out = preds[0]
+    for p in preds[1:]:
+        out = Call("and", (out, p), T.BOOLEAN)
+    return out
+
+
+def apply_subquery_join(rel: Rel, sj: SubqueryJoin) -> Rel:
+    """Join a pending subquery onto ``rel`` (whose columns cover the subquery's refs)."""
+    pos = rel.position()
+    lkeys = [remap_columns(k, pos) for k in sj.outer_keys]
+    nleft = len(rel.cols)
+    residual = None
+    if sj.residual is not None:
+        mapping: dict[int, int] = {}
+        for i in column_indexes(sj.residual):
+            mapping[i] = pos[i - OUTER_BASE] if i >= OUTER_BASE else nleft + i
+        residual = remap_columns(sj.residual, mapping)
+    fields = list(rel.plan.fields)
+    cols = list(rel.cols)
+    if sj.kind in ("left", "inner"):
+        fields += list(sj.plan.fields)
+        cols += sj.adds
+    elif sj.kind == "mark":
+        from warehouse import types as T
+        from warehouse.plan.logical import Field
+
+        fields.append(Field("matched", T.BOOLEAN))
+        cols += sj.adds
+    plan = Join(rel.plan, sj.plan, sj.kind, lkeys, list(sj.right_keys), residual, fields)
+    est = rel.est * (0.5 if sj.kind in ("semi", "anti", "anti_null_aware") else 1.0)
+    return Rel(plan, cols, est)
+
+
+def build_pool(rels: list[Rel], conjuncts: list[Expr], subqueries: list[SubqueryJoin]) -> tuple[Rel, list[Expr], list[SubqueryJoin]]:
+    """Join every relation of the pool; returns the relation, and anything not applicable."""
+    pending = list(conjuncts)
+    waiting = list(subqueries)
+
+    def settle(rel: Rel) -> Rel:
+        nonlocal pending, waiting
+        changed = True
+        while changed:
+            changed = False
+            covered = set(rel.cols)
+            keep: list[Expr] = []
+            for c in pending:
+                if column_indexes(c) <= covered:
+                    rel = add_filter(rel, c)
+                    changed = True
+                else:
+                    keep.append(c)
+            pending = keep
+            still: list[SubqueryJoin] = []
+            for sj in waiting:
+                if sj.refs() <= covered:
+                    rel = apply_subquery_join(rel, sj)
+                    changed = True
+                    covered = set(rel.cols)
+                else:
+                    still.append(sj)
+            waiting = still
+        return rel
+
+    rels = [settle(r) for r in rels]
+    if not rels:
+        raise ValueError("empty pool")
+    remaining = sorted(rels, key=lambda r: -r.est)
+    current = remaining.pop(0)
+    while remaining:
+        covered = set(current.cols)
+        best = None
+        for i, r in enumerate(remaining):
+            connected = any(_equi_sides(c, covered, set(r.cols)) is not None for c in pending)
+            if connected and (best is None or r.est < remaining[best].est):
+                best = i
+        if best is None:
+            best = min(range(len(remaining)), key=lambda i: remaining[i].est)
+        nxt = remaining.pop(best)
+        current, pending = join_rels(current, nxt, pending)
+        current = settle(current)
+    current = settle(current)
+    return current, pending, waiting
+
+
+def column_ref(g: int, rel: Rel) -> ColumnRef:
+    """A reference to global column ``g`` in ``rel``'s output."""
+    i = rel.cols.index(g)
+    f = rel.plan.fields[i]
+    return ColumnRef(i, f.type, f.name)

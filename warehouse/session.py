@@ -1,0 +1,258 @@
+"""One connection's statements, from text to result: parse, bind, optimise, execute.
+
+A session owns its transaction.  In autocommit mode each statement reads the latest
+committed snapshot and, when it writes, commits at its end.  After ``BEGIN`` the session
+keeps the snapshot it started with (snapshot isolation); its first write takes the
+database's writer lock (``Database.begin_write``), and ``COMMIT`` publishes everything
+atomically.  A failed statement changes nothing: in autocommit mode its writes are rolled
+back; inside a transaction the transaction is aborted (SQLSTATE 25P02) until ROLLBACK.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from collections import OrderedDict
+from typing import Any
+
+import pyarrow as pa
+from sqlglot import exp
+
+from warehouse.errors import Error, InternalError, NotSupportedError, ProgrammingError
+from warehouse.exec.executor import ExecContext, execute
+from warehouse.optimizer import optimize
+from warehouse.plan.binder import Binder
+from warehouse.plan.logical import Plan, explain
+from warehouse.result import Result
+from warehouse.sql.dialect import parse
+from warehouse.vector import batch_to_arrow
+
+_TXN_WORDS = re.compile(
+    r"^\s*(begin|start\s+transaction|commit|end|rollback|abort)(\s+(work|transaction))?\s*;?\s*$",
+    re.IGNORECASE,
+)
+PLAN_CACHE_SIZE = 256
+
+
+class Session:
+    """A connection's state: its database, transaction, settings and plan cache."""
+
+    def __init__(self, database: Any, *, user: str = "admin") -> None:
+        self.db = database
+        self.user = user
+        self.txn: Any = None  # storage WriteTransaction once this transaction has written
+        self.snapshot: Any = None  # pinned CatalogSnapshot inside BEGIN ... COMMIT
+        self.in_transaction = False
+        self.aborted = False
+        self.settings: dict[str, str] = {"search_path": "$user, public", "datestyle": "ISO, MDY"}
+        self.last_copy_count = 0
+        self.last_copy_id = -1
+        self.last_query_id = 0
+        self.cancel_event = threading.Event()
+        self._plans: OrderedDict[tuple[Any, ...], Plan] = OrderedDict()
+        self.progress: Any = None
+
+    # ------------------------------------------------------------------ public API
+    def execute(self, sql: str, params: list[Any] | None = None) -> Result:
+        """Run every statement in ``sql``; return the last one's result."""
+        params = list(params or [])
+        m = _TXN_WORDS.match(sql)
+        if m:
+            return self._transaction_word(m.group(1).lower().split()[0])
+        statements = parse(sql)
+        if not statements:
+            return Result(status="EMPTY")
+        result = Result()
+        for ast in statements:
+            result = self.execute_ast(ast, sql if len(statements) == 1 else ast.sql(dialect="redshift"), params)
+        return result
+
+    def execute_ast(self, ast: exp.Expression, sql: str, params: list[Any]) -> Result:
+        """One parsed statement, with transaction handling around it."""
+        if isinstance(ast, exp.Transaction):
+            return self._transaction_word("begin")
+        if isinstance(ast, exp.Commit):
+            return self._transaction_word("commit")
+        if isinstance(ast, exp.Rollback):
+            return self._transaction_word("rollback")
+        if self.aborted:
+            msg = "current transaction is aborted, commands ignored until end of transaction block"
+            raise ProgrammingError(msg, sqlstate="25P02")
+        self.cancel_event.clear()
+        self.last_query_id += 1
+        started = time.perf_counter()
+        try:
+            result = self._dispatch(ast, sql, params)
+        except Error:
+            self._fail()
+            raise
+        except (KeyboardInterrupt, MemoryError):
+            self._fail()
+            raise
+        except Exception as e:  # an engine bug: report it as such, state stays consistent
+            self._fail()
+            msg = f"internal error: {type(e).__name__}: {e}"
+            raise InternalError(msg) from e
+        if not self.in_transaction and self.txn is not None:
+            self.txn.commit()
+            self.txn = None
+        self.last_elapsed = time.perf_counter() - started
+        return result
+
+    def commit(self) -> None:
+        if self.in_transaction or self.txn is not None:
+            self._transaction_word("commit")
+
+    def rollback(self) -> None:
+        if self.in_transaction or self.txn is not None:
+            self._transaction_word("rollback")
+
+    def cancel(self) -> None:
+        """Cancel the running statement (from another thread)."""
+        self.cancel_event.set()
+
+    def close(self) -> None:
+        if self.txn is not None:
+            self.txn.rollback()
+            self.txn = None
+        self.in_transaction = False
+
+    # ------------------------------------------------------------ transactions
+    def _transaction_word(self, word: str) -> Result:
+        if word in ("begin", "start"):
+            if self.in_transaction:
+                return Result(status="BEGIN", notices=["there is already a transaction in progress"])
+            self.in_transaction = True
+            self.aborted = False
+            self.snapshot = self.db.snapshot()
+            return Result(status="BEGIN")
+        if word in ("commit", "end"):
+            if self.aborted:
+                self._end_transaction(commit=False)
+                return Result(status="ROLLBACK")
+            self._end_transaction(commit=True)
+            return Result(status="COMMIT")
+        self._end_transaction(commit=False)
+        return Result(status="ROLLBACK")
+
+    def _end_transaction(self, *, commit: bool) -> None:
+        txn, self.txn = self.txn, None
+        self.in_transaction = False
+        self.aborted = False
+        self.snapshot = None
+        if txn is not None:
+            if commit:
+                txn.commit()
+            else:
+                txn.rollback()
+
+    def _fail(self) -> None:
+        if self.in_transaction:
+            self.aborted = True
+        elif self.txn is not None:
+            txn, self.txn = self.txn, None
+            txn.rollback()
+
+    def catalog(self) -> Any:
+        """The catalog this statement reads: the transaction's own view, else the latest."""
+        if self.txn is not None:
+            return self.txn.current()
+        if self.snapshot is not None:
+            return self.snapshot
+        return self.db.snapshot()
+
+    def writer(self) -> Any:
+        """The write transaction, begun on first use (takes the writer lock)."""
+        if self.txn is None:
+            base = self.snapshot if self.in_transaction else None
+            self.txn = self.db.begin_write(base)
+        return self.txn
+
+    # ----------------------------------------------------------------- dispatch
+    def _dispatch(self, ast: exp.Expression, sql: str, params: list[Any]) -> Result:
+        from warehouse.statements import commands, ddl, dml
+
+        if isinstance(ast, (exp.Select, exp.Union, exp.Intersect, exp.Except, exp.Subquery, exp.Values)):
+            return self.run_query(ast, sql, params)
+        if isinstance(ast, exp.Create):
+            return ddl.create(self, ast, sql, params)
+        if isinstance(ast, exp.Drop):
+            return ddl.drop(self, ast)
+        if isinstance(ast, exp.Alter):
+            return ddl.alter(self, ast)
+        if isinstance(ast, exp.TruncateTable):
+            return ddl.truncate(self, ast)
+        if isinstance(ast, exp.Insert):
+            return dml.insert(self, ast, params)
+        if isinstance(ast, exp.Update):
+            return dml.update(self, ast, params)
+        if isinstance(ast, exp.Delete):
+            return dml.delete(self, ast, params)
+        if isinstance(ast, exp.Copy):
+            from warehouse.statements.copy_from import copy_from
+
+            return copy_from(self, ast)
+        return commands.other(self, ast, sql, params)
+
+    # ------------------------------------------------------------------ queries
+    def binder(self, sql: str, params: list[Any]) -> Binder:
+        from warehouse.catalog.system_views import system_view
+
+        catalog = self.catalog()
+
+        def sysview(name: str) -> pa.Table | None:
+            from warehouse.catalog.session_views import session_view
+
+            t = session_view(self, name)
+            if t is not None:
+                return t
+            return system_view(catalog, name.split(".")[-1])
+
+        return Binder(catalog, params=params, run_plan=self.run_plan, system_view=sysview, sql=sql)
+
+    def plan_query(self, ast: exp.Expression, sql: str, params: list[Any]) -> Plan:
+        """Bind and optimise a query; plans are cached by text, parameters and catalog."""
+        catalog = self.catalog()
+        key = (sql, tuple(type(p).__name__ for p in params), tuple(repr(p) for p in params), id(catalog), getattr(catalog, "version", None))
+        plan = self._plans.get(key)
+        if plan is not None:
+            self._plans.move_to_end(key)
+            return plan
+        binder = self.binder(sql, params)
+        block = binder.bind_query(ast)
+        if block.correlations:
+            msg = "internal: correlated references at the top level"
+            raise InternalError(msg)
+        plan = optimize(block.plan)
+        if not binder.volatile and self.txn is None:
+            self._plans[key] = plan
+            if len(self._plans) > PLAN_CACHE_SIZE:
+                self._plans.popitem(last=False)
+        return plan
+
+    def run_plan(self, plan: Plan) -> pa.Table:
+        """Execute a plan (also used for subqueries at bind time) and return Arrow."""
+        plan = optimize(plan)
+        ctx = ExecContext(cancel=self.cancel_event, progress=self.progress)
+        batch = execute(plan, ctx)
+        return batch_to_arrow(batch, [f.name for f in plan.fields])
+
+    def run_query(self, ast: exp.Expression, sql: str, params: list[Any]) -> Result:
+        plan = self.plan_query(ast, sql, params)
+        ctx = ExecContext(cancel=self.cancel_event, progress=self.progress)
+        batch = execute(plan, ctx)
+        names = [f.name for f in plan.fields]
+        table = batch_to_arrow(batch, names) if plan.fields else pa.table({})
+        return Result(names, [f.type for f in plan.fields], table, batch.length, f"SELECT {batch.length}")
+
+    def explain(self, ast: exp.Expression, sql: str, params: list[Any]) -> Result:
+        plan = self.plan_query(ast, sql, params)
+        lines = explain(plan)
+        table = pa.table({"QUERY PLAN": pa.array(lines, pa.string())})
+        from warehouse import types as T
+
+        return Result(["QUERY PLAN"], [T.varchar(65535)], table, len(lines), f"SELECT {len(lines)}")
+
+
+__all__ = ["Session", "NotSupportedError"]
