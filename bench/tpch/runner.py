@@ -463,8 +463,9 @@ def _cancel_alarm():
         signal.setitimer(signal.ITIMER_REAL, 0)
 
 
-def run_engine(name: str, args, data: Path, queries: list[int], log) -> dict:
-    """Load and run every query on one engine; returns a JSON-able record (plus answers)."""
+def run_engine(name: str, args, data: Path, queries: list[int], log, on_query=None) -> dict:
+    """Load and run every query on one engine; returns a JSON-able record (plus answers).
+    ``on_query(n, record, answer)`` is called as each query finishes."""
     rec: dict = {"engine": name, "queries": {}, "answers": {}}
     gc.collect()
     rec["rss_start_mb"] = current_rss_mb()
@@ -478,6 +479,8 @@ def run_engine(name: str, args, data: Path, queries: list[int], log) -> dict:
         rec["load_tables_s"] = engine.load()
         rec["load_s"] = time.perf_counter() - t0
         log(f"[{name}] loaded in {rec['load_s']:.2f} s")
+        if on_query is not None:
+            on_query(None, {"load_s": rec["load_s"], "load_tables_s": rec["load_tables_s"]}, None)
     except Exception as exc:
         rec["load_error"] = short_error(exc)
         rec["load_traceback"] = traceback.format_exc()
@@ -515,6 +518,8 @@ def run_engine(name: str, args, data: Path, queries: list[int], log) -> dict:
             q["runs_ms"] = runs
             q["ms"] = statistics.median(runs) if runs else q["first_ms"]
             log(f"[{name}] Q{n:02d} {q['ms']:9.1f} ms  (first {q['first_ms']:.1f} ms, {q['rows']} rows)")
+            if on_query is not None:
+                on_query(n, q, answer)
         except BaseException as exc:
             _cancel_alarm()
             if isinstance(exc, KeyboardInterrupt):
@@ -522,6 +527,8 @@ def run_engine(name: str, args, data: Path, queries: list[int], log) -> dict:
             q["error"] = short_error(exc)
             q["traceback"] = traceback.format_exc()
             log(f"[{name}] Q{n:02d} ERR {q['error'][:200]}")
+            if on_query is not None:
+                on_query(n, q, None)
     rec["peak_rss_mb"] = peak_rss_mb()
     if name == "warehouse" and args.cold_start:
         _close(engine)
@@ -529,6 +536,86 @@ def run_engine(name: str, args, data: Path, queries: list[int], log) -> dict:
         rec["cold_start"] = cold_start(args, ENGINE_CLASSES[name](args, data), log)
     _close(engine)
     return rec
+
+
+def _make_log(quiet: bool):
+    return (lambda msg: None) if quiet else (lambda msg: print(msg, file=sys.stderr, flush=True))
+
+
+def _engine_child(name, args, data, queries, conn) -> None:
+    """Body of an isolated engine process: stream each query's record back, then the whole."""
+    def on_query(n, q, answer):
+        conn.send(("query", n, q, answer))
+
+    rec = run_engine(name, args, data, queries, _make_log(args.quiet), on_query)
+    rec.pop("answers", None)
+    conn.send(("done", rec))
+    conn.close()
+
+
+MAX_RESTARTS = 3
+
+
+def run_engine_isolated(name: str, args, data: Path, queries: list[int], log) -> dict:
+    """run_engine in a child process, so that a crash or the OOM killer ends only the query that
+    caused it (it is recorded as an error and a new process loads the data again and goes on with
+    the rest, up to MAX_RESTARTS times), and so that the engine's peak memory is its own."""
+    import multiprocessing as mp
+
+    ctx = mp.get_context("spawn")
+    rec: dict = {"engine": name, "queries": {}, "answers": {}, "isolated": True, "crashes": []}
+    todo = list(queries)
+    while True:
+        recv, send = ctx.Pipe(duplex=False)
+        proc = ctx.Process(target=_engine_child, args=(name, args, data, todo, send), daemon=True)
+        proc.start()
+        send.close()
+        done, first_child = False, not rec["crashes"]
+        while True:
+            try:
+                msg = recv.recv()
+            except (EOFError, OSError):
+                break
+            if msg[0] == "query":
+                _, n, q, answer = msg
+                if n is None:  # loaded
+                    if first_child:
+                        rec.update(q)
+                    continue
+                rec["queries"][n] = q
+                if answer is not None:
+                    rec["answers"][n] = answer
+            elif msg[0] == "done":
+                final = dict(msg[1])
+                for key in ("queries", "answers", "engine", "load_s", "load_tables_s", "rss_start_mb"):
+                    if not first_child or key in ("queries", "answers", "engine"):
+                        final.pop(key, None)
+                if not first_child and "peak_rss_mb" in final:
+                    final["peak_rss_mb"] = max(final["peak_rss_mb"] or 0, rec.get("peak_rss_mb") or 0)
+                rec.update(final)
+                done = True
+        proc.join()
+        recv.close()
+        if done:
+            return rec
+        code = proc.exitcode
+        why = f"engine process died (exit code {code}" + (
+            ", SIGKILL: out of memory?)" if code == -signal.SIGKILL else ")")
+        log(f"[{name}] {why}")
+        rec["crashes"].append(why)
+        if first_child and "load_s" not in rec:
+            rec["load_error"] = "EngineDied: while loading: " + why
+            return rec
+        todo = [n for n in todo if n not in rec["queries"]]
+        if todo:
+            rec["queries"][todo.pop(0)] = {"error": "EngineDied: " + why}
+        if not todo:
+            return rec
+        if len(rec["crashes"]) > MAX_RESTARTS:
+            for n in todo:
+                rec["queries"][n] = {"error": f"NotRun: engine process died {len(rec['crashes'])} times"}
+            return rec
+        log(f"[{name}] restarting to run {', '.join(f'Q{n:02d}' for n in todo)}")
 
 
 def _close(engine):
@@ -557,9 +644,14 @@ COLD_SCRIPT = textwrap.dedent("""
     rows = con.execute(sys.argv[3]).fetchall()
     t3 = time.perf_counter()
     con.close()
+    # VmHWM, not ru_maxrss: Linux carries ru_maxrss over from the parent across fork and exec.
+    try:
+        hwm = [int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmHWM:")][0]
+    except (OSError, IndexError):
+        hwm = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     print(json.dumps({"import_s": t1 - t0, "connect_s": t2 - t1, "query_s": t3 - t2,
                       "inside_s": t3 - t0, "rows": len(rows), "value": str(rows[0][0]) if rows else None,
-                      "maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+                      "maxrss_mb": hwm / 1024}))
 """)
 
 
@@ -675,8 +767,11 @@ def build_report(args, records: dict, queries: list[int]) -> tuple[str, dict]:
         load = f"{s['load_s']:.2f} s" if s["load_s"] is not None else f"ERR {rec.get('load_error', '')}"
         tot = f"{s['total_ms']:.0f} ms" if s["total_ms"] is not None else "-"
         gm = f"{s['geomean_ms']:.1f} ms" if s["geomean_ms"] else "-"
-        mem = (f"peak RSS {s['peak_rss_mb']:.0f} MB (phase start {s['rss_start_mb']:.0f} MB)"
-               if s["peak_rss_mb"] and s["rss_start_mb"] is not None else "")
+        mem = f"peak RSS {s['peak_rss_mb']:.0f} MB" if s["peak_rss_mb"] else "peak RSS unknown"
+        if s["rss_start_mb"] is not None:
+            mem += f" (phase start {s['rss_start_mb']:.0f} MB)"
+        if rec.get("isolated"):
+            mem += ", own process"
         lines.append(f"{e:>10}: {s['queries_ok']}/{len(queries)} queries ran, total {tot}, geomean {gm}, "
                      f"load {load}; {mem}")
     if subject:
@@ -782,6 +877,10 @@ def parse_args(argv=None):
                     help="seconds before one query run is abandoned (0: no limit)")
     ap.add_argument("--slow-seconds", type=float, default=30.0,
                     help="a query whose first run takes longer is not repeated")
+    ap.add_argument("--isolate", choices=("none", "warehouse", "all"), default="warehouse",
+                    help="engines run in a child process of their own, so a crash or an out-of-memory "
+                         "kill ends only that engine's run and its peak memory is its own "
+                         "(default: warehouse)")
     ap.add_argument("--no-cold-start", dest="cold_start", action="store_false",
                     help="skip the warehouse cold-start measurement")
     ap.add_argument("--no-save", dest="save", action="store_false", help="do not write bench/results/")
@@ -805,7 +904,7 @@ def parse_args(argv=None):
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    log = (lambda msg: None) if args.quiet else (lambda msg: print(msg, file=sys.stderr, flush=True))
+    log = _make_log(args.quiet)
     data = ensure_data(args.scale, "parquet", args.data_root, quiet=args.quiet)
     log(f"data: {data}")
     engines = list(args.engine_list)
@@ -814,7 +913,9 @@ def main(argv=None) -> int:
         engines.remove("sqlite")
     records = {}
     for e in engines:
-        records[e] = run_engine(e, args, data, args.query_list, log)
+        isolate = args.isolate == "all" or (args.isolate == "warehouse" and e == "warehouse")
+        runner = run_engine_isolated if isolate else run_engine
+        records[e] = runner(e, args, data, args.query_list, log)
         gc.collect()
     report, summary = build_report(args, records, args.query_list)
     print(report)

@@ -25,7 +25,7 @@ def execute_scan(plan: Scan, ctx: ExecContext) -> Batch:
     table = plan.table
     conjuncts = [c for f in plan.filters for c in split_conjuncts(f)]
     prunable = [p for p in (_prunable(c) for c in conjuncts) if p is not None]
-    tasks = [(lambda s=s: _scan_slice(plan, table, s, conjuncts, prunable, ctx)) for s in range(table.nslices)]
+    tasks = [(lambda s=s: _scan_slice(plan, table, s, conjuncts, prunable, ctx)) for s in table.scan_slices()]
     parts = run_parallel(tasks)
     ctx.check()
     batch = concat_batches(parts, len(plan.columns))

@@ -229,10 +229,12 @@ class ExprBinder:
         inner = node.this
         name = "ilike" if isinstance(inner, exp.ILike) else "like"
         args = [self.bind(inner.this), self.bind(inner.expression), self.bind(node.expression)]
-        return self._call(name, args)
+        call = self._call(name, args)
+        return self._call("not", [call]) if inner.args.get("negate") else call
 
     def _like(self, node: exp.Expression, name: str) -> Expr:
-        return self._call(name, [self.bind(node.this), self.bind(node.expression)])
+        call = self._call(name, [self.bind(node.this), self.bind(node.expression)])
+        return self._call("not", [call]) if node.args.get("negate") else call
 
     def _bind_similarto(self, node: exp.SimilarTo) -> Expr:
         return self._call("similar_to", [self.bind(node.this), self.bind(node.expression)])

@@ -21,6 +21,7 @@ from warehouse.functions import registry
 from warehouse.plan import subqueries
 from warehouse.plan.bind_expr import AGGREGATES, WINDOW_ONLY, ExprBinder, ExprContext, position_of, type_from_ast
 from warehouse.plan.expressions import Call, ColumnRef, Expr, Literal, column_indexes, remap_columns, split_conjuncts, transform
+from warehouse.optimizer.factor_or import factor_or
 from warehouse.plan.joins import Rel, SubqueryJoin, build_pool, estimate, join_rels
 from warehouse.plan.logical import (
     Aggregate,
@@ -40,7 +41,7 @@ from warehouse.plan.logical import (
     Window,
     WindowCall,
 )
-from warehouse.plan.scope import OUTER_BASE, Entry, Scope
+from warehouse.plan.scope import ADDED_BASE, OUTER_BASE, Entry, Scope, is_outer
 
 
 @dataclass
@@ -162,9 +163,9 @@ class Binder:
         if where is not None:
             for c in _ast_conjuncts(where.this):
                 state.add_where(c)
-        conjuncts = conjuncts + state.conjuncts
-        local = [c for c in conjuncts if not any(i >= OUTER_BASE for i in column_indexes(c))]
-        correlated = [c for c in conjuncts if any(i >= OUTER_BASE for i in column_indexes(c))]
+        conjuncts = factor_or(conjuncts + state.conjuncts, _relation_lookup(rels))
+        local = [c for c in conjuncts if not any(is_outer(i) for i in column_indexes(c))]
+        correlated = [c for c in conjuncts if any(is_outer(i) for i in column_indexes(c))]
         if rels:
             rel, rest, waiting = build_pool(rels, local, state.subquery_joins)
             if rest or waiting:
@@ -382,6 +383,11 @@ class Binder:
         return self.run_plan(plan)
 
 
+def _relation_lookup(rels: list[Rel]) -> Callable[[int], int | None]:
+    owner = {g: i for i, r in enumerate(rels) for g in r.cols}
+    return owner.get
+
+
 class _BlockState:
     """What binding one SELECT block collects: conjuncts, subquery joins, aggregates."""
 
@@ -392,7 +398,7 @@ class _BlockState:
         self.subquery_joins: list[SubqueryJoin] = []
         self.aggs: list[AggregateCall] = []
         self.windows: list[WindowCall] = []
-        self.next_global = 10 * OUTER_BASE  # columns that subquery joins add
+        self.next_global = ADDED_BASE  # columns that subquery joins add
 
     # ----- WHERE --------------------------------------------------------------------------
     def add_where(self, node: exp.Expression) -> None:
@@ -607,7 +613,7 @@ class _GlobalMap(dict):
         super().__init__(pos)
 
     def __missing__(self, key: int) -> int:
-        if key >= OUTER_BASE:
+        if is_outer(key):
             return key
         msg = f"internal: column {key} is not available here"
         raise BinderError(msg, sqlstate="XX000")
@@ -636,7 +642,7 @@ class _PostAgg:
         if isinstance(e, Call) and e.fn == "$win":
             return e
         if isinstance(e, ColumnRef):
-            if e.index >= OUTER_BASE:
+            if is_outer(e.index):
                 msg = "correlated references in the select list of an aggregate subquery are not supported"
                 raise NotSupportedError(msg)
             msg = f'column "{e.name}" must appear in the GROUP BY clause or be used in an aggregate function'

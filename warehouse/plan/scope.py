@@ -13,7 +13,13 @@ from dataclasses import dataclass, field
 from warehouse.errors import BinderError, NotSupportedError
 from warehouse.types import SqlType
 
-OUTER_BASE = 1_000_000  # column indexes >= this refer to the enclosing query
+OUTER_BASE = 1_000_000  # column indexes in [OUTER_BASE, ADDED_BASE) refer to the enclosing query
+ADDED_BASE = 10 * OUTER_BASE  # columns that decorrelated subqueries add to a block
+
+
+def is_outer(index: int) -> bool:
+    """Whether a bound column index is a correlated reference to the enclosing query."""
+    return OUTER_BASE <= index < ADDED_BASE
 
 
 @dataclass(frozen=True)

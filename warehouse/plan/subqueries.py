@@ -23,7 +23,7 @@ from warehouse.plan.bind_expr import ExprBinder, position_of
 from warehouse.plan.expressions import Call, ColumnRef, Expr, Literal, column_indexes, remap_columns, transform
 from warehouse.plan.joins import SubqueryJoin
 from warehouse.plan.logical import Limit
-from warehouse.plan.scope import OUTER_BASE
+from warehouse.plan.scope import OUTER_BASE, is_outer
 
 if TYPE_CHECKING:
     from warehouse.plan.binder import _BlockState
@@ -72,7 +72,7 @@ def _exists_join(state: "_BlockState", node: exp.Exists, kind: str) -> bool:
 def _in_join(state: "_BlockState", node: exp.In, kind: str) -> bool:
     eb = ExprBinder(state.scope, state.binder._ctx())
     value = eb.bind(node.this)
-    if any(i >= OUTER_BASE for i in column_indexes(value)):
+    if any(is_outer(i) for i in column_indexes(value)):
         return False
     block = state.binder.bind_query(_query_of(node), parent=state.scope)
     if block.nvisible != 1 and block.nvisible != 0:
@@ -99,11 +99,11 @@ def _split_keys(correlations: list[Expr]) -> tuple[list[Expr], list[Expr], Expr 
         if isinstance(c, Call) and c.fn == "eq":
             a, b = c.args
             ca, cb = column_indexes(a), column_indexes(b)
-            if ca and cb and all(i < OUTER_BASE for i in ca) and all(i >= OUTER_BASE for i in cb):
+            if ca and cb and all(not is_outer(i) for i in ca) and all(is_outer(i) for i in cb):
                 outer_keys.append(_strip_outer(b))
                 right_keys.append(a)
                 continue
-            if ca and cb and all(i >= OUTER_BASE for i in ca) and all(i < OUTER_BASE for i in cb):
+            if ca and cb and all(is_outer(i) for i in ca) and all(not is_outer(i) for i in cb):
                 outer_keys.append(_strip_outer(a))
                 right_keys.append(b)
                 continue
@@ -116,7 +116,7 @@ def _split_keys(correlations: list[Expr]) -> tuple[list[Expr], list[Expr], Expr 
 
 def _strip_outer(e: Expr) -> Expr:
     def fn(x: Expr) -> Expr | None:
-        if isinstance(x, ColumnRef) and x.index >= OUTER_BASE:
+        if isinstance(x, ColumnRef) and is_outer(x.index):
             return ColumnRef(x.index - OUTER_BASE, x.type, x.name)
         return None
 
@@ -224,10 +224,10 @@ def split_correlations(correlated: list[Expr], aggregating: bool, nselect: int) 
         if isinstance(c, Call) and c.fn == "eq":
             a, b = c.args
             ca, cb = column_indexes(a), column_indexes(b)
-            if ca and cb and all(i < OUTER_BASE for i in ca) and all(i >= OUTER_BASE for i in cb):
+            if ca and cb and all(not is_outer(i) for i in ca) and all(is_outer(i) for i in cb):
                 local, outer = a, b
                 ok = True
-            elif ca and cb and all(i >= OUTER_BASE for i in ca) and all(i < OUTER_BASE for i in cb):
+            elif ca and cb and all(is_outer(i) for i in ca) and all(not is_outer(i) for i in cb):
                 local, outer = b, a
                 ok = True
         if not ok:
@@ -241,7 +241,7 @@ def split_correlations(correlated: list[Expr], aggregating: bool, nselect: int) 
 
 def local_outputs(correlated: list[Expr], nselect: int, to_rel: Callable[[Expr], Expr]) -> tuple[list[Expr], list[Expr]]:
     """For a plain correlated subquery: output every local column its correlations read."""
-    locals_: list[int] = sorted({i for c in correlated for i in column_indexes(c) if i < OUTER_BASE})
+    locals_: list[int] = sorted({i for c in correlated for i in column_indexes(c) if not is_outer(i)})
     extra: list[Expr] = []
     mapping: dict[int, int] = {}
     for g in locals_:
@@ -253,7 +253,7 @@ def local_outputs(correlated: list[Expr], nselect: int, to_rel: Callable[[Expr],
                 break
 
     def fn(x: Expr) -> Expr | None:
-        if isinstance(x, ColumnRef) and x.index < OUTER_BASE:
+        if isinstance(x, ColumnRef) and not is_outer(x.index):
             return ColumnRef(mapping[x.index], x.type, x.name)
         return None
 

@@ -136,7 +136,8 @@ def delete(session: "Session", ast: exp.Delete, params: list[Any]) -> Result:
     for s in range(table.nslices):
         batch = _slice_batch(table, s)
         masks.append(evaluate_predicate(predicate, batch) if batch.length else np.zeros(0, np.bool_))
-    rows = session.writer().delete_rows(d.schema, d.name, masks)
+    session.writer().delete_rows(d.schema, d.name, masks)
+    rows = int(sum(int(masks[s].sum()) for s in table.scan_slices()))
     return Result(status=f"DELETE {rows}", rowcount=rows)
 
 
@@ -169,13 +170,13 @@ def update(session: "Session", ast: exp.Update, params: list[Any]) -> Result:
             continue
         mask = evaluate_predicate(predicate, batch) if predicate is not None else np.ones(batch.length, np.bool_)
         masks.append(mask)
-        if not mask.any():
+        if not mask.any() or s not in table.scan_slices():
             continue
         chosen = batch.filter(mask)
         cols = [evaluate_vector(sets[i], chosen) if i in sets else chosen.columns[i] for i in range(len(d.columns))]
         new_parts.append(cols)
     txn = session.writer()
-    rows = int(sum(int(m.sum()) for m in masks))
+    rows = int(sum(int(masks[s].sum()) for s in table.scan_slices()))
     if rows:
         from warehouse.vector import concat_vectors
 

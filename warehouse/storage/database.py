@@ -72,8 +72,14 @@ class TableSnapshot:
         self.definition: TableDef = state.definition
         self.nslices = nslices
         self._slice_rows = [sum(rg.rows for rg in rgs) for rgs in state.slices]
-        self.row_count = sum(self._slice_rows)
         self._blocks: dict[int, list[BlockMeta]] = {}
+        self.row_count = sum(self._slice_rows[s] for s in self.scan_slices())
+
+    def scan_slices(self) -> list[int]:
+        """The slices that together hold each row once (DISTSTYLE ALL keeps a copy per node)."""
+        if self.effective_diststyle == "ALL":
+            return [0]
+        return list(range(self.nslices))
 
     @property
     def effective_diststyle(self) -> str:
