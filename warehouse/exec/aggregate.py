@@ -214,16 +214,42 @@ def _variance(fn: str, arg: Vector, ids: np.ndarray, ngroups: int) -> Vector:
 
 
 def _listagg(call: AggregateCall, arg: Vector, ids: np.ndarray, ngroups: int) -> Vector:
+    """LISTAGG([DISTINCT] x, sep) [WITHIN GROUP (ORDER BY ...)]: NULLs are skipped; a group
+    with no non-NULL value gives NULL.  With WITHIN GROUP the argument carries its sort keys
+    (``$listagg_order``) and ``call.extra[1]`` their (descending, nulls_first) flags; without,
+    values keep their input order."""
+    from kernels import sort as ksort
+    from warehouse.exec.sort import sort_column
     from warehouse.vector import vector_from_arrow, vector_to_arrow
 
     sep = call.extra[0] if call.extra else ""
-    values = vector_to_arrow(arg)
-    table = pa.table({"g": pa.array(ids), "v": values})
-    grouped = table.group_by("g", use_threads=False).aggregate([("v", "list")])
-    lists = grouped.column("v_list")
+    ids = np.asarray(ids, dtype=np.int64)
+    keys = getattr(arg, "order_keys", None) or []
+    flags = call.extra[1] if len(call.extra) > 1 else ()
+    if keys and len(flags) == len(keys):
+        columns = [ids, *(sort_column(k) for k in keys)]
+        desc = [False, *(f[0] for f in flags)]
+        nulls_first = [False, *(f[1] for f in flags)]
+        nulls = [None, *(None if k.valid is None else ~k.valid for k in keys)]
+        perm = ksort.argsort_keys(columns, desc, nulls_first, nulls)
+    else:
+        perm = np.argsort(ids, kind="stable").astype(np.int64, copy=False)
+    if arg.valid is not None:
+        perm = perm[arg.valid[perm]]
+    if call.distinct and len(perm):
+        # first occurrence (in sort order) of each (group, value)
+        pairs = np.stack([ids[perm], key_column(arg)[perm]], axis=1)
+        _, first = np.unique(pairs, axis=0, return_index=True)
+        perm = perm[np.sort(first)]
+    counts = np.bincount(ids[perm], minlength=ngroups)[:ngroups]
+    offsets = np.zeros(ngroups + 1, dtype=np.int32)
+    np.cumsum(counts, out=offsets[1:])
+    values = vector_to_arrow(arg).take(pa.array(perm, pa.int64()))
+    if not pa.types.is_string(values.type):
+        values = pc.cast(values, pa.string())
+    lists = pa.ListArray.from_arrays(pa.array(offsets, pa.int32()), values)
     joined = pc.binary_join(lists, sep)
-    order = np.asarray(grouped.column("g"))
-    out = pa.nulls(ngroups, pa.string()).to_pylist()
-    for g, s in zip(order, joined.to_pylist()):
-        out[g] = s if s != "" or True else None
-    return vector_from_arrow(pa.array(out, pa.string()), call.type)
+    empty = counts == 0
+    if empty.any():
+        joined = pc.if_else(pa.array(empty), pa.scalar(None, pa.string()), joined)
+    return vector_from_arrow(joined, call.type)

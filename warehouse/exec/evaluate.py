@@ -39,7 +39,9 @@ def evaluate(expr: Expr, batch: Batch) -> Vector | Scalar:
         args = [evaluate(a, batch) for a in expr.args]
         n = len(batch)
         if not fdef.per_row and all(is_scalar(a) for a in args):
-            return scalar_of(fdef.impl(expr, args, 1))
+            out = fdef.impl(expr, args, 1)
+            # an implementation may hand back a Scalar itself (GETDATE, interval arithmetic)
+            return out if isinstance(out, Scalar) else scalar_of(out)
         out = fdef.impl(expr, args, n)
         if isinstance(out, Scalar):
             return out

@@ -70,7 +70,9 @@ def make(t: SqlType, data: np.ndarray, valid: np.ndarray | None = None, dictiona
 
 
 def scalar_of(v: Vector) -> Scalar:
-    """The first element of a vector as a Scalar (physical value)."""
+    """The first element of a vector as a Scalar (physical value); a Scalar is returned as is."""
+    if isinstance(v, Scalar):
+        return v
     if len(v) == 0 or (v.valid is not None and not v.valid[0]):
         return Scalar(v.type, None)
     if v.type.is_null:

@@ -26,6 +26,7 @@ from warehouse.functions.base import (
 )
 from warehouse.functions.core import coerce, no_function, register
 from warehouse.types import Kind
+from warehouse.vector import Vector
 
 
 # ----- python reference implementations (per distinct value / per row fallback) -----------
@@ -295,3 +296,29 @@ def concat_impl(call, args, n):
 
 register(["concat", "||"], resolve_concat, concat_impl)
 _unused = (Kind,)
+
+
+# ----- LISTAGG ... WITHIN GROUP (ORDER BY ...) ---------------------------------------------------
+class OrderedArgument(Vector):
+    """The LISTAGG argument with the WITHIN GROUP sort keys (row-aligned vectors) attached."""
+
+    order_keys: list  # set by _listagg_order_special
+
+
+def _resolve_listagg_order(name, args):
+    # $listagg_order(value, key1, key2...): built by the binder, never written in SQL
+    if len(args) < 2:
+        raise no_function(name, list(args))
+    return list(args), args[0].type
+
+
+def _listagg_order_special(call, batch):
+    from warehouse.exec.evaluate import evaluate_vector
+
+    value = evaluate_vector(call.args[0], batch)
+    out = OrderedArgument(value.type, value.data, value.valid, value.dictionary)
+    out.order_keys = [evaluate_vector(k, batch) for k in call.args[1:]]
+    return out
+
+
+register("$listagg_order", _resolve_listagg_order, special=_listagg_order_special, deterministic=False)

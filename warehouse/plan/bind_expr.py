@@ -194,6 +194,14 @@ class ExprBinder:
 
     # ----- operators ----------------------------------------------------------------
     def _bind_neg(self, node: exp.Neg) -> Expr:
+        operand = node.this
+        while isinstance(operand, exp.Paren):
+            operand = operand.this
+        if isinstance(operand, exp.Literal) and not operand.is_string:
+            # negate the text, so -9223372036854775808 (and -2147483648) keep the type a
+            # signed literal of that value has (BIGINT minimum, INTEGER minimum)
+            text = operand.this.strip()
+            return numeric_literal(text[1:] if text.startswith("-") else "-" + text)
         inner = self.bind(node.this)
         if isinstance(inner, Literal) and isinstance(inner.value, (int, float)) and not isinstance(inner.value, bool):
             return Literal(-inner.value, inner.type)
@@ -340,6 +348,58 @@ class ExprBinder:
     def _bind_currentdate(self, node: exp.Expression) -> Expr:
         return self._call("current_date", [])
 
+    def _bind_lastday(self, node: exp.LastDay) -> Expr:
+        if node.args.get("unit") is not None:
+            msg = "LAST_DAY with a unit is not supported"
+            raise NotSupportedError(msg, position=position_of(node))
+        return self._call("last_day", [self.bind(node.this)])
+
+    def _bind_pad(self, node: exp.Pad) -> Expr:
+        args = [self.bind(node.this), self.bind(node.expression)]
+        if node.args.get("fill_pattern") is not None:
+            args.append(self.bind(node.args["fill_pattern"]))
+        return self._call("lpad" if node.args.get("is_left") else "rpad", args)
+
+    def _regexp_args(self, node: exp.Expression, name: str, keys: tuple[str, ...], defaults: dict) -> Expr:
+        """``name(this, expression, *keys)`` from a sqlglot regexp node; an optional argument
+        left out before a given one takes its default; other arguments are not supported."""
+        for key, value in node.args.items():
+            if key in ("this", "expression", *keys) or value is None or value is False:
+                continue
+            if key == "single_replace":  # Redshift's REGEXP_REPLACE always replaces every match
+                continue
+            msg = f"{name.upper()} with argument {key!r} is not supported"
+            raise NotSupportedError(msg, position=position_of(node))
+        args = [self.bind(node.this), self.bind(node.expression)]
+        last = max((i for i, k in enumerate(keys) if node.args.get(k) is not None), default=-1)
+        for key in keys[: last + 1]:
+            value = node.args.get(key)
+            args.append(self.bind(value) if value is not None else defaults[key])
+        return self._call(name, args)
+
+    def _bind_regexpreplace(self, node: exp.RegexpReplace) -> Expr:
+        defaults = {"replacement": Literal("", T.varchar(1))}
+        return self._regexp_args(node, "regexp_replace", ("replacement", "position"), defaults)
+
+    def _bind_regexpextract(self, node: exp.RegexpExtract) -> Expr:
+        defaults = {"position": Literal(1, T.INTEGER)}
+        return self._regexp_args(node, "regexp_substr", ("position", "occurrence"), defaults)
+
+    def _bind_regexpcount(self, node: exp.RegexpCount) -> Expr:
+        return self._regexp_args(node, "regexp_count", ("position",), {})
+
+    def _bind_withingroup(self, node: exp.WithinGroup) -> Expr:
+        # LISTAGG(...) WITHIN GROUP (ORDER BY ...): an aggregate; the binder's
+        # _aggregate_parts takes the ordering apart
+        if isinstance(node.this, exp.GroupConcat):
+            return self._aggregate(node)
+        msg = f"{node.this.sql(dialect='redshift')} WITHIN GROUP is not supported"
+        raise NotSupportedError(msg, position=position_of(node))
+
+    def _bind_initcap(self, node: exp.Initcap) -> Expr:
+        # sqlglot fills in a default delimiter set; Redshift's INITCAP takes one argument
+        return self._call("initcap", [self.bind(node.this)])
+
     def _bind_anonymous(self, node: exp.Anonymous) -> Expr:
         name = node.name.lower()
         if registry.is_aggregate(name):
@@ -410,7 +470,7 @@ def numeric_literal(text: str) -> Literal:
     if -(2**63) <= v < 2**63:
         return Literal(v, T.BIGINT)
     d = decimal.Decimal(t)
-    if len(t) <= T.MAX_DECIMAL_PRECISION:
+    if len(t.lstrip("-")) <= T.MAX_DECIMAL_PRECISION:
         msg = f"integer literal {t} is out of range for bigint"
         raise NotSupportedError(msg, sqlstate="22003")
     return Literal(float(d), T.DOUBLE)

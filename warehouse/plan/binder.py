@@ -81,6 +81,7 @@ class Binder:
         self.ctes: list[dict[str, tuple[exp.Expression, list[str]]]] = []
         self.view_depth = 0
         self.volatile = False  # True when the plan depends on data (cannot be cached)
+        self._ndv_cache: dict[tuple[int, str], float] = {}
 
     # =========================================================================== queries
     def bind_query(self, node: exp.Expression, parent: Scope | None = None) -> Block:
@@ -167,7 +168,7 @@ class Binder:
         local = [c for c in conjuncts if not any(is_outer(i) for i in column_indexes(c))]
         correlated = [c for c in conjuncts if any(is_outer(i) for i in column_indexes(c))]
         if rels:
-            rel, rest, waiting = build_pool(rels, local, state.subquery_joins)
+            rel, rest, waiting = build_pool(rels, local, state.subquery_joins, self._ndv(rels))
             if rest or waiting:
                 msg = "internal: predicates left unplaced"
                 raise NotSupportedError(msg)
@@ -175,6 +176,22 @@ class Binder:
             rel = Rel(Values([[]], []), [], 1.0)
             rel, rest, waiting = build_pool([rel], local, state.subquery_joins)
         return state.finish_select(node, rel, correlated)
+
+    def _ndv(self, rels: list[Rel]) -> dict[int, float]:
+        """Distinct-value estimates of the key columns of stored tables (from zone maps)."""
+        from warehouse.plan.joins import column_ndv
+
+        out: dict[int, float] = {}
+        for r in rels:
+            plan = r.plan
+            if isinstance(plan, Scan):
+                for g, name, f in zip(r.cols, plan.columns, plan.fields):
+                    if f.type.is_integer:
+                        key = (id(plan.table), name)
+                        if key not in self._ndv_cache:
+                            self._ndv_cache[key] = column_ndv(plan.table, name)
+                        out[g] = self._ndv_cache[key]
+        return out
 
     # ----- FROM ----------------------------------------------------------------------
     def _bind_from(self, node: exp.Select, scope: Scope) -> tuple[list[Rel], list[Expr], bool]:
@@ -681,19 +698,34 @@ def _aggregate_parts(node: exp.Expression) -> tuple[str, exp.Expression | None, 
         fn = node.name.lower()
         args = node.expressions
         return fn, args[0] if args else None, False, ()
+    if isinstance(node, exp.WithinGroup):
+        # LISTAGG(x, sep) WITHIN GROUP (ORDER BY k1, k2...): the argument becomes
+        # $listagg_order(x, k1, k2...) so that the keys travel (and are remapped) with it;
+        # the directions go in extra as (sep, ((descending, nulls_first), ...))
+        fn, arg, distinct, extra = _aggregate_parts(node.this)
+        order = node.expression
+        ordered = list(order.expressions) if isinstance(order, exp.Order) else []
+        if arg is None or not ordered:
+            return fn, arg, distinct, extra
+        keys = [_sort_key(None, o) for o in ordered]  # type: ignore[arg-type]
+        arg = exp.Anonymous(this="$listagg_order", expressions=[arg.copy(), *(o.this.copy() for o in ordered)])
+        return fn, arg, distinct, (*extra, tuple((k.descending, k.nulls_first) for k in keys))
     fn = AGGREGATES[type(node)]
     arg = node.this
     distinct = False
     extra: tuple[Any, ...] = ()
     if isinstance(arg, exp.Distinct):
         distinct = True
+        if isinstance(node, exp.GroupConcat) and len(arg.expressions) > 1 and node.args.get("separator") is None:
+            # LISTAGG(DISTINCT x, sep): sqlglot keeps the separator inside the DISTINCT
+            extra = (arg.expressions[1].name,)
         arg = arg.expressions[0] if arg.expressions else None
     if isinstance(arg, exp.Star):
         arg = None
     if isinstance(node, exp.ApproxDistinct):
         fn = "count"
         distinct = True
-    if isinstance(node, exp.GroupConcat):
+    if isinstance(node, exp.GroupConcat) and not extra:
         sep = node.args.get("separator")
         extra = (sep.name if sep is not None else "",)
     return fn, arg, distinct, extra

@@ -179,8 +179,50 @@ def apply_subquery_join(rel: Rel, sj: SubqueryJoin) -> Rel:
     return Rel(plan, cols, est)
 
 
-def build_pool(rels: list[Rel], conjuncts: list[Expr], subqueries: list[SubqueryJoin]) -> tuple[Rel, list[Expr], list[SubqueryJoin]]:
+def column_ndv(table: object, column: str) -> float:
+    """Distinct values of a stored column, bounded from its zone maps (integers: max-min+1)."""
+    rows = float(max(getattr(table, "row_count", 1), 1))
+    lo = hi = None
+    try:
+        for s in table.scan_slices():  # type: ignore[attr-defined]
+            for b in table.blocks(s):  # type: ignore[attr-defined]
+                zm = b.zonemaps.get(column)
+                if zm is None or not isinstance(zm.min, int) or not isinstance(zm.max, int):
+                    return rows
+                lo = zm.min if lo is None else min(lo, zm.min)
+                hi = zm.max if hi is None else max(hi, zm.max)
+    except (AttributeError, TypeError):
+        return rows
+    if lo is None or hi is None:
+        return rows
+    return float(max(min(rows, hi - lo + 1), 1))
+
+
+def _key_ndv(key: Expr, ndv: dict[int, float], default: float) -> float:
+    if isinstance(key, ColumnRef) and key.index in ndv:
+        return ndv[key.index]
+    return default
+
+
+def join_estimate(left: Rel, right: Rel, conjuncts: list[Expr], ndv: dict[int, float]) -> float:
+    """|L| x |R| / max(ndv(l), ndv(r)) for the most selective equi-key pair."""
+    a, b = set(left.cols), set(right.cols)
+    best = None
+    for c in conjuncts:
+        sides = _equi_sides(c, a, b)
+        if sides is None:
+            continue
+        d = max(_key_ndv(sides[0], ndv, left.est), _key_ndv(sides[1], ndv, right.est))
+        est = left.est * right.est / max(d, 1.0)
+        best = est if best is None else min(best, est)
+    return left.est * right.est if best is None else best
+
+
+def build_pool(
+    rels: list[Rel], conjuncts: list[Expr], subqueries: list[SubqueryJoin], ndv: dict[int, float] | None = None
+) -> tuple[Rel, list[Expr], list[SubqueryJoin]]:
     """Join every relation of the pool; returns the relation, and anything not applicable."""
+    ndv = ndv or {}
     pending = list(conjuncts)
     waiting = list(subqueries)
 
@@ -217,14 +259,20 @@ def build_pool(rels: list[Rel], conjuncts: list[Expr], subqueries: list[Subquery
     while remaining:
         covered = set(current.cols)
         best = None
+        best_est = 0.0
         for i, r in enumerate(remaining):
             connected = any(_equi_sides(c, covered, set(r.cols)) is not None for c in pending)
-            if connected and (best is None or r.est < remaining[best].est):
-                best = i
+            if not connected:
+                continue
+            est = join_estimate(current, r, pending, ndv)
+            if best is None or (est, r.est) < (best_est, remaining[best].est):
+                best, best_est = i, est
         if best is None:
             best = min(range(len(remaining)), key=lambda i: remaining[i].est)
+            best_est = current.est * remaining[best].est
         nxt = remaining.pop(best)
         current, pending = join_rels(current, nxt, pending)
+        current.est = max(best_est, 1.0)
         current = settle(current)
     current = settle(current)
     return current, pending, waiting

@@ -208,7 +208,9 @@ def table_def_from_create(
     ------
     ProgrammingError
         Bad type parameters (42601), duplicate columns (42701), unknown ENCODE names
-        (42704), DISTKEY/SORTKEY naming unknown columns or conflicting (42P16).
+        (42704, undefined_object, as PostgreSQL reports an unknown encoding name),
+        DISTKEY/SORTKEY naming unknown columns (42703, as PostgreSQL's "column named in
+        key does not exist"), conflicting DISTKEY/SORTKEY specifications (42P16).
     NotSupportedError
         Unsupported types or column constraints; CREATE TABLE AS/LIKE (handled elsewhere).
     """
@@ -281,7 +283,7 @@ def table_def_from_create(
     distkey = distkeys[0] if distkeys else None
     if distkey is not None and distkey not in seen:
         msg = f'column "{distkey}" named in DISTKEY does not exist'
-        raise _error(msg, INVALID_TABLE_DEFINITION)
+        raise _error(msg, UNDEFINED_COLUMN)
     if diststyle is None:
         diststyle = "KEY" if distkey else "AUTO"
     if diststyle == "KEY" and distkey is None:
@@ -301,7 +303,7 @@ def table_def_from_create(
     for c in sortkey:
         if c not in seen:
             msg = f'column "{c}" named in SORTKEY does not exist'
-            raise _error(msg, INVALID_TABLE_DEFINITION)
+            raise _error(msg, UNDEFINED_COLUMN)
     if len(set(sortkey)) != len(sortkey):
         msg = f'a column appears more than once in the SORTKEY of table "{name}"'
         raise _error(msg, INVALID_TABLE_DEFINITION)

@@ -177,6 +177,7 @@ def alter(session: "Session", ast: exp.Alter) -> Result:
             mapping = {c.name: c.name for c in d.columns}
             mapping[col.name] = None
             txn.alter_table(schema, name, new, mapping)
+            _fill_added_column(session, schema, name, col)
         elif isinstance(action, exp.Drop) and (action.args.get("kind") or "").upper() == "COLUMN":
             for c in action.args.get("tables") or []:
                 cname = c.name.lower()
@@ -211,3 +212,30 @@ def alter(session: "Session", ast: exp.Alter) -> Result:
             msg = f"ALTER TABLE {action.sql(dialect='redshift')} is not supported"
             raise NotSupportedError(msg)
     return Result(status="ALTER TABLE")
+
+
+def _fill_added_column(session: "Session", schema: str, name: str, col: ColumnDef) -> None:
+    """ADD COLUMN: existing rows get the column's DEFAULT (evaluated per row), else NULL."""
+    txn = session.writer()
+    table = txn.current().get_table(schema, name)
+    if table is None or table.row_count == 0:
+        return
+    if col.default_sql is None:
+        if not col.nullable:
+            msg = f'column "{col.name}" of relation "{name}" contains null values'
+            raise ProgrammingError(msg, sqlstate="23502")
+        return
+    from warehouse.exec.evaluate import evaluate_vector
+    from warehouse.statements.dml import _as_column_type, _default_expr
+    from warehouse.vector import Batch
+
+    expr = _default_expr(session, col)
+    values = []
+    for s in range(table.nslices):
+        n = table.slice_row_count(s)
+        if n == 0:
+            values.append(None)
+            continue
+        v = evaluate_vector(expr, Batch([], n))
+        values.append(_as_column_type(v, col.type))
+    txn.fill_column(schema, name, col.name, values)

@@ -14,6 +14,7 @@ import numpy as np
 import pyarrow as pa
 from sqlglot import exp
 
+from warehouse import types as T
 from warehouse.catalog.entries import TableDef
 from warehouse.errors import BinderError, CatalogError, NotSupportedError
 from warehouse.exec.evaluate import evaluate_predicate, evaluate_vector
@@ -58,7 +59,28 @@ def _default_expr(session: "Session", col: Any) -> Expr:
 
     node = parse_one(f"SELECT {col.default_sql}").expressions[0]
     e = ExprBinder(Scope(), session.binder("", [])._ctx()).bind(node)
-    return e if e.type == col.type else registry.resolve_cast(e, col.type)
+    return assignment_cast(e, col.type)
+
+
+def assignment_cast(e: Expr, target: Any) -> Expr:
+    """Cast for storing ``e`` in a column of type ``target`` (INSERT, UPDATE SET).
+
+    Unlike an explicit CAST, assignment to CHAR(n)/VARCHAR(n) does not truncate: the value
+    keeps its full text, and storage rejects one that is too long (22001), as Redshift does.
+    """
+    if e.type == target:
+        return e
+    if target.is_string:
+        if e.type.is_string:
+            return e
+        return registry.resolve_cast(e, T.varchar(65535))
+    return registry.resolve_cast(e, target)
+
+
+def _as_column_type(v: Vector, target: Any) -> Vector:
+    if v.type == target or not target.is_string:
+        return v
+    return Vector(target, v.data, v.valid, v.dictionary)
 
 
 def insert(session: "Session", ast: exp.Insert, params: list[Any]) -> Result:
@@ -93,9 +115,7 @@ def insert(session: "Session", ast: exp.Insert, params: list[Any]) -> Result:
             i = columns.index(col.name)
             f = plan.fields[i]
             e: Expr = ColumnRef(i, f.type, f.name)
-            if f.type != col.type:
-                e = registry.resolve_cast(e, col.type)
-            exprs.append(e)
+            exprs.append(assignment_cast(e, col.type))
         else:
             exprs.append(_default_expr(session, col))
     project = Project(plan, exprs, [Field(c.name, c.type) for c in d.columns])
@@ -120,12 +140,17 @@ def _slice_batch(table: Any, s: int) -> Batch:
 
 
 def delete(session: "Session", ast: exp.Delete, params: list[Any]) -> Result:
-    if ast.args.get("using"):
-        msg = "DELETE ... USING is not supported; use WHERE ... IN (SELECT ...)"
-        raise NotSupportedError(msg)
     table = _table(session, ast.this)
     d = table.definition
     where = ast.args.get("where")
+    using = ast.args.get("using")
+    if using:
+        _no_aggregates(where.this if where is not None else None, "DELETE")
+        matched = _joined_rows(session, table, ast.this, list(using), where, [], params)
+        masks = _masks(table, matched.rows)
+        session.writer().delete_rows(d.schema, d.name, masks)
+        rows = len(matched.rows)
+        return Result(status=f"DELETE {rows}", rowcount=rows)
     if where is None:
         rows = table.row_count
         session.writer().truncate(d.schema, d.name)
@@ -142,11 +167,11 @@ def delete(session: "Session", ast: exp.Delete, params: list[Any]) -> Result:
 
 
 def update(session: "Session", ast: exp.Update, params: list[Any]) -> Result:
-    if ast.args.get("from") or ast.args.get("from_"):
-        msg = "UPDATE ... FROM is not supported; use a subquery in SET or WHERE"
-        raise NotSupportedError(msg)
     table = _table(session, ast.this)
     d = table.definition
+    from_ = ast.args.get("from_") or ast.args.get("from")
+    if from_ is not None:
+        return _update_from(session, ast, table, [from_.this, *from_.expressions], params)
     eb = _where_binder(session, d, ast.this.alias_or_name.lower(), params)
     where = ast.args.get("where")
     predicate = eb.bind(where.this) if where is not None else None
@@ -159,8 +184,8 @@ def update(session: "Session", ast: exp.Update, params: list[Any]) -> Result:
         i = d.column_names.index(name)
         col = d.columns[i]
         value = assignment.expression
-        e = _default_expr(session, col) if isinstance(value, exp.Var) and value.name.upper() == "DEFAULT" else eb.bind(value)
-        sets[i] = e if e.type == col.type else registry.resolve_cast(e, col.type)
+        e = _default_expr(session, col) if _is_default(value) else eb.bind(value)
+        sets[i] = assignment_cast(e, col.type)
     masks: list[np.ndarray] = []
     new_parts: list[list[Vector]] = []
     for s in range(table.nslices):
@@ -173,7 +198,10 @@ def update(session: "Session", ast: exp.Update, params: list[Any]) -> Result:
         if not mask.any() or s not in table.scan_slices():
             continue
         chosen = batch.filter(mask)
-        cols = [evaluate_vector(sets[i], chosen) if i in sets else chosen.columns[i] for i in range(len(d.columns))]
+        cols = [
+            _as_column_type(evaluate_vector(sets[i], chosen), d.columns[i].type) if i in sets else chosen.columns[i]
+            for i in range(len(d.columns))
+        ]
         new_parts.append(cols)
     txn = session.writer()
     rows = int(sum(int(masks[s].sum()) for s in table.scan_slices()))
@@ -182,5 +210,184 @@ def update(session: "Session", ast: exp.Update, params: list[Any]) -> Result:
 
         txn.delete_rows(d.schema, d.name, masks)
         columns = [concat_vectors([p[i] for p in new_parts]) for i in range(len(d.columns))]
+        txn.append(d.schema, d.name, columns)
+    return Result(status=f"UPDATE {rows}", rowcount=rows)
+
+
+# ----- UPDATE ... FROM and DELETE ... USING -------------------------------------------------
+# The target's rows (the slices that hold each row once) become an Arrow relation with one
+# more column, the row's position in that concatenation; a SELECT joining it to the other
+# tables under the WHERE clause yields the positions of the rows to change (and, for UPDATE,
+# their new values).  Positions map back to per-slice masks for storage.
+
+_ROW = "__warehouse_row"
+
+
+class _Matched:
+    def __init__(self, rows: np.ndarray, values: pa.Table | None) -> None:
+        self.rows = rows  # distinct positions, ascending
+        self.values = values  # UPDATE: the new row values (one row per position), else None
+
+
+def _is_default(value: exp.Expression) -> bool:
+    return isinstance(value, exp.Var) and value.name.upper() == "DEFAULT"
+
+
+def _no_aggregates(node: exp.Expression | None, what: str) -> None:
+    """Aggregates and window functions are not allowed in UPDATE/DELETE (outside subqueries)."""
+    if node is None:
+        return
+    for n in node.find_all(exp.AggFunc, exp.Window):
+        p = n.parent
+        while p is not None and p is not node and not isinstance(p, exp.Select):
+            p = p.parent
+        if not isinstance(p, exp.Select):
+            kind = "window" if isinstance(n, exp.Window) else "aggregate"
+            msg = f"{kind} functions are not allowed in {what}"
+            raise BinderError(msg, sqlstate="42803")
+
+
+def _from_joins(items: list[exp.Expression]) -> list[exp.Join]:
+    """FROM/USING items (each possibly carrying its own JOINs) as a SELECT's join list."""
+    joins: list[exp.Join] = []
+    for item in items:
+        item = item.copy()
+        nested = item.args.get("joins") or []
+        item.set("joins", None)
+        joins.append(exp.Join(this=item))
+        joins.extend(nested)
+    return joins
+
+
+def _scan_positions(table: Any) -> tuple[list[int], np.ndarray]:
+    scan = table.scan_slices()
+    counts = [table.slice_row_count(s) for s in scan]
+    return scan, np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+
+
+def _target_arrow(table: Any) -> pa.Table:
+    from warehouse.vector import concat_vectors, vector_to_arrow
+
+    d = table.definition
+    scan, offsets = _scan_positions(table)
+    batches = [_slice_batch(table, s) for s in scan]
+    arrays = [vector_to_arrow(concat_vectors([b.columns[i] for b in batches])) for i in range(len(d.columns))]
+    arrays.append(pa.array(np.arange(int(offsets[-1]), dtype=np.int64)))
+    return pa.table(arrays, names=[*d.column_names, _ROW])
+
+
+def _joined_rows(
+    session: "Session",
+    table: Any,
+    target: exp.Table,
+    items: list[exp.Expression],
+    where: exp.Where | None,
+    values: list[exp.Expression],
+    params: list[Any],
+    types: list[Any] | None = None,
+) -> _Matched:
+    """The target rows for which ``target JOIN items WHERE ...`` has a match (first match's
+    ``values`` for UPDATE, cast for assignment to ``types``)."""
+    from warehouse.plan.binder import _IndexRef
+    from warehouse.plan.logical import ArrowScan
+
+    d = table.definition
+    if table.row_count == 0:
+        return _Matched(np.zeros(0, np.int64), None)
+    arrow = _target_arrow(table)
+    fields = [Field(c.name, c.type) for c in d.columns] + [Field(_ROW, T.BIGINT)]
+    node = target.copy()
+    def item(e: exp.Expression, name: str) -> exp.Alias:
+        if not isinstance(e, _IndexRef):
+            e = e.copy()
+        return exp.Alias(this=e, alias=exp.to_identifier(name, quoted=True))
+
+    select_items = [item(_IndexRef(len(d.columns)), "__row")]
+    select_items += [item(v, f"__v{i}") for i, v in enumerate(values)]
+    select = exp.Select(expressions=select_items)
+    select.set("from_", exp.From(this=node))
+    select.set("joins", _from_joins(items))
+    if where is not None:
+        select.set("where", exp.Where(this=where.this.copy()))
+    binder = session.binder("", params)
+    plain = binder._bind_table
+
+    def bind_table(item: exp.Table) -> tuple[Any, str]:
+        if item is node:
+            return ArrowScan(arrow, fields, d.name), d.name
+        return plain(item)
+
+    binder._bind_table = bind_table  # type: ignore[method-assign]
+    block = binder.bind_query(select)
+    if block.correlations:
+        msg = "internal: correlated references at the top level"
+        raise NotSupportedError(msg)
+    plan = block.plan
+    if types is not None:
+        exprs: list[Expr] = [ColumnRef(0, T.BIGINT, "__row")]
+        for i, t in enumerate(types):
+            f = plan.fields[i + 1]
+            exprs.append(assignment_cast(ColumnRef(i + 1, f.type, f.name), t))
+        plan = Project(plan, exprs, [Field("__row", T.BIGINT)] + [Field(f"__v{i}", t) for i, t in enumerate(types)])
+    result = session.run_plan(plan)
+    positions = result.column(0).to_numpy(zero_copy_only=False).astype(np.int64, copy=False)
+    rows, first = np.unique(positions, return_index=True)
+    if not values:
+        return _Matched(rows, None)
+    # several matches for one target row: Redshift updates it once, with any of them
+    return _Matched(rows, result.take(pa.array(first)))
+
+
+def _masks(table: Any, rows: np.ndarray) -> list[np.ndarray]:
+    """Per-slice delete masks for positions in the scan-slice concatenation."""
+    scan, offsets = _scan_positions(table)
+    chosen = np.zeros(int(offsets[-1]), np.bool_)
+    chosen[rows] = True
+    masks = [np.zeros(table.slice_row_count(s), np.bool_) for s in range(table.nslices)]
+    for j, s in enumerate(scan):
+        masks[s] = chosen[offsets[j] : offsets[j + 1]]
+    if len(scan) == 1 and table.nslices > 1:
+        # DISTSTYLE ALL: every node's copy holds the same rows in the same order
+        for s in range(table.nslices):
+            n = table.slice_row_count(s)
+            if s != scan[0] and n:
+                if n != len(masks[scan[0]]):
+                    msg = "internal: DISTSTYLE ALL copies differ in row count"
+                    raise NotSupportedError(msg)
+                masks[s] = masks[scan[0]]
+    return masks
+
+
+def _update_from(session: "Session", ast: exp.Update, table: Any, items: list[exp.Expression], params: list[Any]) -> Result:
+    from warehouse.plan.binder import _IndexRef
+    from warehouse.sql.parse import parse_one
+
+    d = table.definition
+    values: list[exp.Expression] = [_IndexRef(i) for i in range(len(d.columns))]
+    for assignment in ast.expressions:
+        name = assignment.this.name.lower()
+        if name not in d.column_names:
+            msg = f'column "{name}" of relation "{d.name}" does not exist'
+            raise BinderError(msg, sqlstate="42703")
+        i = d.column_names.index(name)
+        col = d.columns[i]
+        value = assignment.expression
+        if _is_default(value):
+            if col.default_sql is None:
+                values[i] = exp.Null()
+            else:
+                values[i] = parse_one(f"SELECT {col.default_sql}").expressions[0]
+        else:
+            _no_aggregates(value, "UPDATE")
+            values[i] = value
+    where = ast.args.get("where")
+    _no_aggregates(where.this if where is not None else None, "UPDATE")
+    matched = _joined_rows(session, table, ast.this, items, where, values, params, [c.type for c in d.columns])
+    rows = len(matched.rows)
+    if rows:
+        txn = session.writer()
+        txn.delete_rows(d.schema, d.name, _masks(table, matched.rows))
+        new = matched.values
+        columns = [vector_from_arrow(new.column(i + 1), c.type) for i, c in enumerate(d.columns)]
         txn.append(d.schema, d.name, columns)
     return Result(status=f"UPDATE {rows}", rowcount=rows)

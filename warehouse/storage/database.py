@@ -638,6 +638,58 @@ class WriteTransaction:
         self._state.tables[(d.schema, d.name)] = replace(t, definition=d, slices=tuple(slices))
         self._changed()
 
+    def fill_column(self, schema: str, name: str, column: str, values: list[Vector | None]) -> None:
+        """Rewrite one column in place: ``values[slice]`` covers the slice's rows in read order.
+
+        Used by ALTER TABLE ADD COLUMN ... DEFAULT to give existing rows the default; other
+        columns, row groups and the distribution stay as they are.
+        """
+        self._check()
+        t = self._table(schema, name)
+        d = t.definition
+        ci = d.column_names.index(column)
+        c = d.columns[ci]
+        req = _requested(c.encoding)
+        token = uuid.uuid4().hex[:16]
+        jobs = []
+        for s, rgs in enumerate(t.slices):
+            v = values[s] if s < len(values) else None
+            if v is None or not rgs:
+                continue
+            n = sum(rg.rows for rg in rgs)
+            if len(v) != n:
+                msg = f"column values for slice {s} have {len(v)} rows, expected {n}"
+                raise InterfaceError(msg)
+            _check_column(d, ci, v)
+            jobs.append((s, v, self._new_file(d.table_id, token, s, ci)))
+
+        def job(j):
+            s, v, rel = j
+            parts, metas, off, lo = [], [], 0, 0
+            for rg in t.slices[s]:
+                hi = lo + rg.rows
+                valid = None if v.valid is None else v.valid[lo:hi]
+                if c.type.is_string:
+                    data, enc, zm = B.encode_string(v.data[lo:hi], valid, v.dictionary, req)
+                else:
+                    data, enc, zm = B.encode_numeric(np.ascontiguousarray(v.data[lo:hi]), valid, req)
+                parts.append(data)
+                metas.append((M.Chunk(rel, off, len(data), enc), zm))
+                off += len(data)
+                lo = hi
+            self._db._write_file(rel, parts)
+            return metas
+
+        results = _pmap(job, jobs)
+        slices = list(t.slices)
+        for (s, _, _), metas in zip(jobs, results):
+            new_rgs = []
+            for rg, (chunk, zm) in zip(t.slices[s], metas):
+                new_rgs.append(replace(rg, chunks={**rg.chunks, column: chunk}, zonemaps={**rg.zonemaps, column: zm}))
+            slices[s] = tuple(new_rgs)
+        self._state.tables[(d.schema, d.name)] = replace(t, slices=tuple(slices))
+        self._changed()
+
     def create_view(self, view: ViewDef, replace: bool = False) -> None:  # noqa: A002
         self._check()
         key = (view.schema.lower(), view.name.lower())
