@@ -401,6 +401,58 @@ def _framed_sum_float64(part_start, values, valid, lo, hi):
     return out, cnt
 
 
+@njit(nogil=True, cache=True)
+def _framed_minmax(part_start, values, valid, lo, hi, is_max):
+    """MIN/MAX over ROWS frames [i + lo, i + hi] clipped to the partition.
+
+    Both frame ends only move forward within a partition, so a monotonic deque of row
+    indexes (values strictly worsening from head to tail) gives O(n) overall: rows enter
+    at the tail as the frame end passes them, leave at the head as the frame start does.
+
+    Returns
+    -------
+    result : same dtype as values (0 where counts == 0)
+    counts : int64[:]
+    """
+    n = values.shape[0]
+    b, e = _bounds(part_start)
+    out = np.zeros_like(values)
+    cnt = np.zeros(n, dtype=np.int64)
+    q = np.empty(n, dtype=np.int64)
+    pv = np.zeros(n + 1, dtype=np.int64)  # prefix count of valid values
+    for j in range(n):
+        pv[j + 1] = pv[j] + (1 if valid[j] else 0)
+    h = 0
+    t = 0
+    wb = -1
+    for i in range(n):
+        ps = b[i]
+        pe = e[i]
+        if i == ps:
+            h = 0
+            t = 0
+            wb = ps - 1
+        a = ps if lo == _LO_UNB else max(ps, i + lo)
+        z = pe - 1 if hi == _HI_UNB else min(pe - 1, i + hi)
+        if a > z:
+            continue
+        while wb < z:
+            wb += 1
+            if valid[wb]:
+                v = values[wb]
+                while t > h and not _wins(values[q[t - 1]], v, is_max):
+                    t -= 1
+                q[t] = wb
+                t += 1
+        while h < t and q[h] < a:
+            h += 1
+        c = pv[z + 1] - pv[a]
+        cnt[i] = c
+        if c > 0:
+            out[i] = values[q[h]]
+    return out, cnt
+
+
 # --------------------------------------------------------------------------- wrappers
 
 
@@ -664,3 +716,34 @@ def framed_sum(part_start, values, lo, hi, valid=None):
         return s, c, bool(o)
     s, c = _framed_sum_float64(ps, values, valid, lo, hi)
     return s, c, False
+
+
+def _framed_minmax_call(part_start, values, lo, hi, valid, is_max):
+    values, valid = _vals(values, valid)
+    n = values.shape[0]
+    ps = _flags(part_start, n, "part_start")
+    lo = _LO_UNB if lo is None else np.int64(lo)
+    hi = _HI_UNB if hi is None else np.int64(hi)
+    return _framed_minmax(ps, values, valid, lo, hi, is_max)
+
+
+def framed_min(part_start, values, lo, hi, valid=None):
+    """MIN(x) OVER (... ROWS BETWEEN <lo> AND <hi>) with row offsets (as ``framed_sum``).
+
+    Returns
+    -------
+    result : same dtype as values (undefined where counts == 0)
+    counts : int64[:], valid values in the frame (0: NULL)
+    """
+    return _framed_minmax_call(part_start, values, lo, hi, valid, False)
+
+
+def framed_max(part_start, values, lo, hi, valid=None):
+    """MAX(x) OVER (... ROWS BETWEEN <lo> AND <hi>) with row offsets; NaN is the largest.
+
+    Returns
+    -------
+    result : same dtype as values (undefined where counts == 0)
+    counts : int64[:]
+    """
+    return _framed_minmax_call(part_start, values, lo, hi, valid, True)

@@ -116,6 +116,20 @@ def frame_sum(part_start, values, valid, lo, hi):
     return out, cnt
 
 
+def frame_apply(part_start, values, valid, lo, hi, fn):
+    """fn(list of valid values in the ROWS frame [i + lo, i + hi]) per row (None: unbounded);
+    None for a row whose frame holds no valid value."""
+    res = []
+    for s, e in partitions(part_start):
+        for i in range(s, e):
+            a = s if lo is None else max(s, i + lo)
+            z = e - 1 if hi is None else min(e - 1, i + hi)
+            xs = [values[j] for j in range(a, z + 1) if valid[j]]
+            res.append(fn(xs) if xs else None)
+    assert len(res) == len(values)
+    return res
+
+
 def running(part_start, peer_start, values, valid, range_mode, fn):
     """fn(list of valid values in frame) per row, frame = UNBOUNDED PRECEDING .. CURRENT."""
     n = len(values)

@@ -121,6 +121,42 @@ def test_framed_sum(lo, hi):
         np.testing.assert_array_equal(c, ec)
 
 
+@pytest.mark.parametrize("lo,hi", FRAMES)
+def test_framed_minmax(lo, hi):
+    rng = np.random.default_rng(7)
+    for n, nparts in ((0, 0), (1, 0), (50, 4), (300, 0), (300, 40)):
+        part, _ = _layout(rng, n, nparts)
+        valid = rng.random(n) < 0.7
+        vi = rng.integers(-20, 20, n)  # many ties
+        vf = rng.normal(size=n)
+        vf[rng.random(n) < 0.1] = np.nan
+        for kernel, ref in ((w.framed_min, naive.pg_min), (w.framed_max, naive.pg_max)):
+            for values in (vi, vf):
+                r, c = kernel(part, values, lo, hi, valid)
+                exp = naive.frame_apply(part, values, valid, lo, hi, ref)
+                _, ec = naive.frame_sum(part, values, valid, lo, hi)
+                np.testing.assert_array_equal(c, ec)
+                assert r.dtype == (np.float64 if values.dtype.kind == "f" else np.int64)
+                for i, x in enumerate(exp):
+                    if x is None:
+                        assert c[i] == 0
+                    elif isinstance(x, float) and math.isnan(x):
+                        assert math.isnan(r[i]), (i, r[i])
+                    else:
+                        assert r[i] == x, (i, r[i], x)
+
+
+def test_framed_minmax_nan_and_all_null():
+    part = np.array([1, 0, 0, 0, 1, 0], bool)
+    v = np.array([1.0, np.nan, 0.5, 3.0, 2.0, 4.0])
+    r, _ = w.framed_max(part, v, -1, 0)
+    assert r[0] == 1.0 and math.isnan(r[1]) and math.isnan(r[2]) and r[3] == 3.0 and r[4] == 2.0 and r[5] == 4.0
+    r, _ = w.framed_min(part, v, -1, 0)
+    assert r.tolist()[0] == 1.0 and r[1] == 1.0 and r[2] == 0.5 and r[3] == 0.5 and r[4] == 2.0 and r[5] == 2.0
+    r, c = w.framed_min(part, v, 0, 1, np.zeros(6, bool))
+    assert c.tolist() == [0] * 6
+
+
 def test_framed_float_no_cancellation():
     part = np.array([1, 0, 0], bool)
     s, _, _ = w.framed_sum(part, np.array([1e20, 1.0, 1.0]), -1, 0)

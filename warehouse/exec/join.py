@@ -43,8 +43,7 @@ def execute_join(plan: Join, ctx: ExecContext) -> Batch:
             return _shape(plan, left.take(np.empty(0, np.int64)), None)
     li, ri = _match_pairs(lk, rk, left.length, right.length, plan)
     if plan.residual is not None and len(li):
-        joined = _combine(left.take(li), right.take(ri))
-        keep = evaluate_predicate(plan.residual, joined)
+        keep = _residual(plan, left, right, li, ri)
         li, ri = li[keep], ri[keep]
     if kind == "inner":
         return _combine(left.take(li), right.take(ri))
@@ -119,6 +118,17 @@ def _match_pairs(lk: list[Vector], rk: list[Vector], nl: int, nr: int, plan: Joi
     return li, ri
 
 
+def _residual(plan: Join, left: Batch, right: Batch, li: np.ndarray, ri: np.ndarray) -> np.ndarray:
+    """The residual predicate over matched pairs, gathering only the columns it reads."""
+    from warehouse.plan.expressions import column_indexes
+
+    used = column_indexes(plan.residual)
+    nl = len(left.columns)
+    cols = [left.columns[i].take(li) if i in used else None for i in range(nl)]
+    cols += [right.columns[j].take(ri) if nl + j in used else None for j in range(len(right.columns))]
+    return evaluate_predicate(plan.residual, Batch(cols, len(li)))  # type: ignore[arg-type]
+
+
 def _nested(plan: Join, left: Batch, right: Batch) -> Batch:
     """Joins without equality keys: every pair, then the residual."""
     total = left.length * right.length
@@ -128,7 +138,7 @@ def _nested(plan: Join, left: Batch, right: Batch) -> Batch:
     li = np.repeat(np.arange(left.length, dtype=np.int64), right.length)
     ri = np.tile(np.arange(right.length, dtype=np.int64), left.length)
     if plan.residual is not None and len(li):
-        keep = evaluate_predicate(plan.residual, _combine(left.take(li), right.take(ri)))
+        keep = _residual(plan, left, right, li, ri)
         li, ri = li[keep], ri[keep]
     if plan.kind in ("inner", "cross"):
         return _combine(left.take(li), right.take(ri))

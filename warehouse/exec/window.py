@@ -182,8 +182,10 @@ def _aggregate(call: WindowCall, args: list[Vector], ps: np.ndarray, peers: np.n
             r, c = (W.partition_min if fn == "min" else W.partition_max)(ps, values, valid)
         elif mode in ("running_rows", "running_range"):
             r, c = (W.running_min if fn == "min" else W.running_max)(ps, peers, values, valid, mode == "running_range")
+        elif frame[0] == "rows":
+            r, c = (W.framed_min if fn == "min" else W.framed_max)(ps, values, frame[1], frame[2], valid)
         else:
-            msg = f"{fn.upper()} with a sliding ROWS frame is not supported"
+            msg = f"{fn.upper()} with a RANGE frame other than UNBOUNDED PRECEDING .. CURRENT ROW is not supported"
             raise NotSupportedError(msg)
         ok = c > 0
         return Vector(arg.type, r.astype(arg.type.numpy_dtype), None if ok.all() else ok)

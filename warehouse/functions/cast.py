@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as _dt
 import decimal as _decimal
 import math
+import re
 
 import numpy as np
 import pyarrow as pa
@@ -104,8 +105,19 @@ def _bad_text(value: str, t: SqlType) -> ConversionError:
         Kind.TIMESTAMP: "timestamp",
         Kind.TIMESTAMPTZ: "timestamp with time zone",
     }.get(t.kind, str(t))
+    if t.is_temporal and _WELL_FORMED_DATETIME.match(value):
+        # the shape is right but a field is impossible ('2020-02-30', month 13, hour 25)
+        return ConversionError(f'date/time field value out of range: "{value}"', sqlstate="22008")
     state = "22007" if t.is_temporal else "22P02"
     return ConversionError(f'invalid input syntax for type {name}: "{value}"', sqlstate=state)
+
+
+_WELL_FORMED_DATETIME = re.compile(
+    r"\s*\d{1,4}[-/]\d{1,2}[-/]\d{1,4}"
+    r"(?:[ T]\d{1,2}:\d{1,2}(?::\d{1,2}(?:\.\d+)?)?)?"
+    r"(?:\s*(?:[+-]\d{1,2}(?::?\d{2})?|Z|UTC))?\s*$",
+    re.IGNORECASE,
+)
 
 
 # ----- text parsing of single values (used per dictionary entry) --------------------------

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import decimal as _decimal
+from dataclasses import dataclass
 
 from warehouse import types as T
 from warehouse.errors import BinderError, ConversionError
@@ -15,7 +16,16 @@ from warehouse.plan.expressions import Expr, Interval, Literal
 from warehouse.types import Kind, SqlType
 
 
+@dataclass(frozen=True, repr=False)
+class TypedLiteral(Literal):
+    """A string constant with an explicit type (``'abc'::VARCHAR``): unlike a bare quoted
+    literal (PostgreSQL's type ``unknown``) it does not adopt the type of the other operand,
+    so ``numeric + 'abc'::VARCHAR`` has no matching operator (42883), as in PostgreSQL."""
+
+
 def is_unknown_literal(e: Expr) -> bool:
+    if isinstance(e, TypedLiteral):
+        return False
     return isinstance(e, Literal) and (e.type.is_null or (e.type.is_string and isinstance(e.value, str)))
 
 

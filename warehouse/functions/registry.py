@@ -86,7 +86,14 @@ def resolve_call(name: str, args: list[Expr]) -> Expr:
 def resolve_cast(expr: Expr, target: SqlType) -> Expr:
     """Explicit CAST / ``::``; literals are converted now (bad text -> ConversionError)."""
     from warehouse.functions.cast import can_cast
+    from warehouse.functions.coercion import TypedLiteral, is_unknown_literal
 
+    if target.is_string and is_unknown_literal(expr) and expr.value is not None:
+        # 'abc'::VARCHAR is a typed string, no longer an unknown-typed literal
+        out = expr if expr.type == target else coerce(expr, target)
+        if isinstance(out, Literal) and not isinstance(out, TypedLiteral):
+            out = TypedLiteral(out.value, out.type)
+        return out
     if expr.type == target:
         return expr
     if target.kind is Kind.INTERVAL:

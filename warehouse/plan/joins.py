@@ -226,7 +226,9 @@ def build_pool(
     pending = list(conjuncts)
     waiting = list(subqueries)
 
-    def settle(rel: Rel) -> Rel:
+    def settle(rel: Rel, final: bool = False) -> Rel:
+        """Apply what has become applicable; semi/anti joins with a residual (pairs must be
+        enumerated) wait for the end, when the joins have made the outer side smallest."""
         nonlocal pending, waiting
         changed = True
         while changed:
@@ -242,7 +244,8 @@ def build_pool(
             pending = keep
             still: list[SubqueryJoin] = []
             for sj in waiting:
-                if sj.refs() <= covered:
+                deferred = sj.residual is not None and not final and len(rels) > 1
+                if sj.refs() <= covered and not deferred:
                     rel = apply_subquery_join(rel, sj)
                     changed = True
                     covered = set(rel.cols)
@@ -274,7 +277,7 @@ def build_pool(
         current, pending = join_rels(current, nxt, pending)
         current.est = max(best_est, 1.0)
         current = settle(current)
-    current = settle(current)
+    current = settle(current, final=True)
     return current, pending, waiting
 
 

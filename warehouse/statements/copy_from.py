@@ -53,16 +53,19 @@ def copy_from(session: "Session", ast: Any) -> Result:
     except LoadError as e:
         raise DataError(f"COPY failed: {e}", sqlstate="22P04") from None
     arrow = pa.concat_tables(tables) if tables else None
-    vectors: list[Vector] = []
     n = arrow.num_rows if arrow is not None else 0
-    for c in d.columns:
-        if c.name in columns and arrow is not None:
-            col = arrow.column(columns.index(c.name))
-            vectors.append(_convert(col, c))
-        else:
-            from warehouse.vector import Scalar
 
-            vectors.append(Scalar(c.type, None).broadcast(n))
+    def convert(c: Any) -> Vector:
+        if c.name in columns and arrow is not None:
+            return _convert(arrow.column(columns.index(c.name)), c)
+        from warehouse.vector import Scalar
+
+        return Scalar(c.type, None).broadcast(n)
+
+    # columns convert independently; pyarrow and numpy release the GIL, so both cores work
+    from warehouse.exec.executor import run_parallel
+
+    vectors: list[Vector] = run_parallel([(lambda c=c: convert(c)) for c in d.columns])
     rows = txn.append(schema, d.name, vectors) if n else 0
     session.last_copy_count = rows
     session.last_copy_id = session.last_query_id
@@ -103,7 +106,7 @@ def _convert(col: pa.ChunkedArray, c: Any) -> Vector:
     target = t.arrow_type
     arr = col
     if t.is_string:
-        return vector_from_arrow(arr, t)
+        return _strings(arr, t)
     if arr.type != target:
         try:
             arr = arr.cast(target)
@@ -114,3 +117,33 @@ def _convert(col: pa.ChunkedArray, c: Any) -> Vector:
     if not chunks:
         return vector_from_arrow(pa.array([], target), t)
     return concat_vectors(chunks)
+
+
+SAMPLE = 20_000
+MOSTLY_UNIQUE = 0.5
+
+
+def _strings(col: pa.ChunkedArray, t: Any) -> Vector:
+    """A loaded string column as a vector.
+
+    Hashing every value into one dictionary only pays when values repeat.  For a column
+    whose sample is mostly distinct (comments, names, addresses) the vector gets an
+    identity dictionary (code i -> row i); storage builds the per-block dictionaries and
+    the first read after the load gives the column its dictionary of distinct values.
+    """
+    import numpy as np
+    import pyarrow.compute as pc
+
+    n = len(col)
+    if n >= 4 * SAMPLE:
+        step = n // SAMPLE
+        sample = col.take(pa.array(np.arange(0, n, step, dtype=np.int64)))
+        distinct = len(pc.unique(sample))
+        if distinct > MOSTLY_UNIQUE * len(sample):
+            arr = col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
+            if not pa.types.is_string(arr.type):
+                arr = arr.cast(pa.string())
+            valid = None if arr.null_count == 0 else arr.is_valid().to_numpy(zero_copy_only=False)
+            dictionary = pc.fill_null(arr, "") if valid is not None else arr
+            return Vector(t, np.arange(n, dtype=np.int32), valid, dictionary)
+    return vector_from_arrow(col, t)

@@ -4,6 +4,9 @@ INSERT runs its source query and appends the rows, cast to the column types (sto
 checks NOT NULL and string lengths).  UPDATE and DELETE evaluate their WHERE clause slice
 by slice over the table's rows in storage order, so the per-slice masks they hand to
 storage name exactly the rows to remove; UPDATE then appends the rewritten rows.
+UPDATE ... FROM and DELETE ... USING run a join of the target's rows (with their positions)
+to the other tables instead; see ``_joined_rows``.  Assignment to CHAR(n)/VARCHAR(n) does
+not truncate (storage raises 22001 for a value that is too long), unlike an explicit CAST.
 """
 
 from __future__ import annotations
@@ -224,12 +227,15 @@ _ROW = "__warehouse_row"
 
 
 class _Matched:
-    def __init__(self, rows: np.ndarray, values: pa.Table | None) -> None:
+    def __init__(self, rows: np.ndarray, values: pa.Table | None, target: pa.Table | None) -> None:
         self.rows = rows  # distinct positions, ascending
-        self.values = values  # UPDATE: the new row values (one row per position), else None
+        self.values = values  # UPDATE: [position, value...] per matched row, else None
+        self.target = target  # the target's rows (Arrow, columns in definition order)
 
 
 def _is_default(value: exp.Expression) -> bool:
+    if isinstance(value, exp.Column) and not value.table and not value.this.quoted:
+        return value.name.upper() == "DEFAULT"
     return isinstance(value, exp.Var) and value.name.upper() == "DEFAULT"
 
 
@@ -288,21 +294,18 @@ def _joined_rows(
 ) -> _Matched:
     """The target rows for which ``target JOIN items WHERE ...`` has a match (first match's
     ``values`` for UPDATE, cast for assignment to ``types``)."""
-    from warehouse.plan.binder import _IndexRef
     from warehouse.plan.logical import ArrowScan
 
     d = table.definition
     if table.row_count == 0:
-        return _Matched(np.zeros(0, np.int64), None)
+        return _Matched(np.zeros(0, np.int64), None, None)
     arrow = _target_arrow(table)
     fields = [Field(c.name, c.type) for c in d.columns] + [Field(_ROW, T.BIGINT)]
     node = target.copy()
     def item(e: exp.Expression, name: str) -> exp.Alias:
-        if not isinstance(e, _IndexRef):
-            e = e.copy()
-        return exp.Alias(this=e, alias=exp.to_identifier(name, quoted=True))
+        return exp.Alias(this=e.copy(), alias=exp.to_identifier(name, quoted=True))
 
-    select_items = [item(_IndexRef(len(d.columns)), "__row")]
+    select_items = [item(exp.column(exp.to_identifier(_ROW, quoted=True)), "__row")]
     select_items += [item(v, f"__v{i}") for i, v in enumerate(values)]
     select = exp.Select(expressions=select_items)
     select.set("from_", exp.From(this=node))
@@ -333,9 +336,9 @@ def _joined_rows(
     positions = result.column(0).to_numpy(zero_copy_only=False).astype(np.int64, copy=False)
     rows, first = np.unique(positions, return_index=True)
     if not values:
-        return _Matched(rows, None)
+        return _Matched(rows, None, arrow)
     # several matches for one target row: Redshift updates it once, with any of them
-    return _Matched(rows, result.take(pa.array(first)))
+    return _Matched(rows, result.take(pa.array(first)), arrow)
 
 
 def _masks(table: Any, rows: np.ndarray) -> list[np.ndarray]:
@@ -359,11 +362,10 @@ def _masks(table: Any, rows: np.ndarray) -> list[np.ndarray]:
 
 
 def _update_from(session: "Session", ast: exp.Update, table: Any, items: list[exp.Expression], params: list[Any]) -> Result:
-    from warehouse.plan.binder import _IndexRef
     from warehouse.sql.parse import parse_one
 
     d = table.definition
-    values: list[exp.Expression] = [_IndexRef(i) for i in range(len(d.columns))]
+    sets: dict[int, exp.Expression] = {}
     for assignment in ast.expressions:
         name = assignment.this.name.lower()
         if name not in d.column_names:
@@ -373,21 +375,24 @@ def _update_from(session: "Session", ast: exp.Update, table: Any, items: list[ex
         col = d.columns[i]
         value = assignment.expression
         if _is_default(value):
-            if col.default_sql is None:
-                values[i] = exp.Null()
-            else:
-                values[i] = parse_one(f"SELECT {col.default_sql}").expressions[0]
+            sets[i] = exp.Null() if col.default_sql is None else parse_one(f"SELECT {col.default_sql}").expressions[0]
         else:
             _no_aggregates(value, "UPDATE")
-            values[i] = value
+            sets[i] = value
     where = ast.args.get("where")
     _no_aggregates(where.this if where is not None else None, "UPDATE")
-    matched = _joined_rows(session, table, ast.this, items, where, values, params, [c.type for c in d.columns])
+    order = sorted(sets)
+    matched = _joined_rows(
+        session, table, ast.this, items, where, [sets[i] for i in order], params, [d.columns[i].type for i in order]
+    )
     rows = len(matched.rows)
     if rows:
         txn = session.writer()
         txn.delete_rows(d.schema, d.name, _masks(table, matched.rows))
-        new = matched.values
-        columns = [vector_from_arrow(new.column(i + 1), c.type) for i, c in enumerate(d.columns)]
+        old = matched.target.take(pa.array(matched.rows))
+        columns = []
+        for i, c in enumerate(d.columns):
+            source = matched.values.column(1 + order.index(i)) if i in sets else old.column(i)
+            columns.append(vector_from_arrow(source, c.type))
         txn.append(d.schema, d.name, columns)
     return Result(status=f"UPDATE {rows}", rowcount=rows)

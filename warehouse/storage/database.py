@@ -448,7 +448,12 @@ def _utf8_lengths(d: pa.Array) -> np.ndarray:
     return pc.binary_length(d).to_numpy(zero_copy_only=False) if len(d) else np.zeros(0, np.int32)
 
 
-def _check_column(table: TableDef, i: int, v: Vector) -> None:
+def _check_column(table: TableDef, i: int, v: Vector) -> Vector:
+    """NOT NULL and length checks; returns the vector to store.
+
+    A string longer than CHAR(n)/VARCHAR(n) is an error (22001) unless the excess is only
+    trailing blanks, which are cut off (as PostgreSQL does on assignment).
+    """
     c = table.columns[i]
     if not c.nullable and v.valid is not None and not v.valid.all():
         msg = f'null value in column "{c.name}" of relation "{table.name}" violates not-null constraint'
@@ -456,15 +461,22 @@ def _check_column(table: TableDef, i: int, v: Vector) -> None:
     t = c.type
     if t.is_string and t.length is not None and v.dictionary is not None and len(v.dictionary):
         d = v.dictionary
-        if t.kind.name == "CHAR":
-            d = pc.utf8_rtrim(d, characters=" ")
-        lengths = _utf8_lengths(d)
-        bad = lengths > t.length
+        long = _utf8_lengths(d) > t.length
+        if not long.any():
+            return v
+        trimmed = pc.utf8_rtrim(d, characters=" ")
+        bad = long & (_utf8_lengths(trimmed) > t.length)
         if bad.any():
             rows = bad[v.data] if v.valid is None else (bad[v.data] & v.valid)
             if rows.any():
                 msg = f'value too long for type {t.pg_name} (column "{c.name}")'
                 raise DataError(msg, sqlstate="22001")
+        # only blanks beyond the length: cut the value to n bytes (the cut part is blanks)
+        idx = np.nonzero(long)[0]
+        fixed = [None if x is None else x.encode()[: t.length].decode() for x in d.take(pa.array(idx)).to_pylist()]
+        cut = pc.replace_with_mask(d, pa.array(long), pa.array(fixed, d.type))
+        return Vector(v.type, v.data, v.valid, cut)
+    return v
 
 
 def _sort_keys(table: TableDef, columns: list[Vector]) -> list[np.ndarray]:
@@ -660,7 +672,7 @@ class WriteTransaction:
             if len(v) != n:
                 msg = f"column values for slice {s} have {len(v)} rows, expected {n}"
                 raise InterfaceError(msg)
-            _check_column(d, ci, v)
+            v = _check_column(d, ci, v)
             jobs.append((s, v, self._new_file(d.table_id, token, s, ci)))
 
         def job(j):
@@ -787,7 +799,7 @@ class WriteTransaction:
             if len(v) != n:
                 msg = f'column "{d.columns[i].name}" has {len(v)} rows, expected {n}'
                 raise InterfaceError(msg)
-            _check_column(d, i, v)
+        columns = [_check_column(d, i, v) for i, v in enumerate(columns)]
         effective = t.effective
         if effective is None:
             existing = sum(rg.rows for rgs in t.slices for rg in rgs)
@@ -823,7 +835,9 @@ class WriteTransaction:
                 per_slice.append(None)
                 bounds.append([0])
                 continue
-            per_slice.append([Vector(v.type, v.data[sel], None if v.valid is None else v.valid[sel], v.dictionary) for v in columns])
+            per_slice.append(
+                _pmap(lambda v, sel=sel: Vector(v.type, v.data[sel], None if v.valid is None else v.valid[sel], v.dictionary), columns)
+            )
             m = len(per_slice[-1][0])
             bounds.append([*range(0, m, BR), m])
         new = self._write_slices(t, per_slice, bounds)
