@@ -416,6 +416,7 @@ class _BlockState:
         self.aggs: list[AggregateCall] = []
         self.windows: list[WindowCall] = []
         self.next_global = ADDED_BASE  # columns that subquery joins add
+        self.late_joins_allowed = False
 
     # ----- WHERE --------------------------------------------------------------------------
     def add_where(self, node: exp.Expression) -> None:
@@ -441,8 +442,22 @@ class _BlockState:
         order = node.args.get("order")
         ctx = binder._ctx(on_aggregate=self.on_aggregate, on_window=self.on_window, on_subquery=self.on_subquery_late)
         eb = ExprBinder(self.scope, ctx)
+        applied = len(self.subquery_joins)
+        self.late_joins_allowed = True
         select_exprs = [eb.bind(e) for _, e in items]
+        self.late_joins_allowed = False
         names = [n for n, _ in items]
+        late = self.subquery_joins[applied:]
+        if late:
+            # correlated scalar subqueries of the select list: LEFT JOINs onto the finished pool
+            if self.aggs or group_node is not None:
+                msg = "correlated subqueries in the select list of an aggregate query are not supported"
+                raise NotSupportedError(msg)
+            from warehouse.plan.joins import apply_subquery_join
+
+            for sj in late:
+                rel = apply_subquery_join(rel, sj)
+            from_pos = rel.position()
         having_expr = eb.bind(having.this) if having is not None else None
         group_exprs: list[Expr] = []
         if group_node is not None:
@@ -601,7 +616,9 @@ class _BlockState:
         return Call("$win", (Literal(len(self.windows) - 1, T.INTEGER),), call.type)
 
     def on_subquery_late(self, node: exp.Expression, kind: str, eb: ExprBinder) -> Expr:
-        """Subqueries in the select list, HAVING or ORDER BY: uncorrelated ones only."""
+        """Subqueries in the select list (scalar ones may be correlated), HAVING or ORDER BY."""
+        if kind == "scalar" and self.late_joins_allowed:
+            return subqueries.bind_subquery(self, node, kind, eb)
         return subqueries.bind_uncorrelated(self, node, kind, eb)
 
 # ============================================================================= helpers
