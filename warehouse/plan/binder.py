@@ -81,7 +81,6 @@ class Binder:
         self.ctes: list[dict[str, tuple[exp.Expression, list[str]]]] = []
         self.view_depth = 0
         self.volatile = False  # True when the plan depends on data (cannot be cached)
-        self._ndv_cache: dict[tuple[int, str], float] = {}
 
     # =========================================================================== queries
     def bind_query(self, node: exp.Expression, parent: Scope | None = None) -> Block:
@@ -168,7 +167,7 @@ class Binder:
         local = [c for c in conjuncts if not any(is_outer(i) for i in column_indexes(c))]
         correlated = [c for c in conjuncts if any(is_outer(i) for i in column_indexes(c))]
         if rels:
-            rel, rest, waiting = build_pool(rels, local, state.subquery_joins, self._ndv(rels))
+            rel, rest, waiting = build_pool(rels, local, state.subquery_joins, self._ndv(rels, local))
             if rest or waiting:
                 msg = "internal: predicates left unplaced"
                 raise NotSupportedError(msg)
@@ -177,20 +176,18 @@ class Binder:
             rel, rest, waiting = build_pool([rel], local, state.subquery_joins)
         return state.finish_select(node, rel, correlated)
 
-    def _ndv(self, rels: list[Rel]) -> dict[int, float]:
+    def _ndv(self, rels: list[Rel], conjuncts: list[Expr]) -> dict[int, float]:
         """Distinct-value estimates of the key columns of stored tables (from zone maps)."""
         from warehouse.plan.joins import column_ndv
 
         out: dict[int, float] = {}
+        keys = _equi_key_columns(conjuncts)
         for r in rels:
             plan = r.plan
-            if isinstance(plan, Scan):
+            if isinstance(plan, Scan) and len(rels) > 1:
                 for g, name, f in zip(r.cols, plan.columns, plan.fields):
-                    if f.type.is_integer:
-                        key = (id(plan.table), name)
-                        if key not in self._ndv_cache:
-                            self._ndv_cache[key] = column_ndv(plan.table, name)
-                        out[g] = self._ndv_cache[key]
+                    if f.type.is_integer and g in keys:
+                        out[g] = column_ndv(plan.table, name)
         return out
 
     # ----- FROM ----------------------------------------------------------------------
@@ -398,6 +395,17 @@ class Binder:
             raise NotSupportedError(msg)
         self.volatile = True
         return self.run_plan(plan)
+
+
+def _equi_key_columns(conjuncts: list[Expr]) -> set[int]:
+    """Columns compared by equality with another column (join keys)."""
+    out: set[int] = set()
+    for c in conjuncts:
+        if isinstance(c, Call) and c.fn == "eq":
+            a, b = c.args
+            if isinstance(a, ColumnRef) and isinstance(b, ColumnRef):
+                out |= {a.index, b.index}
+    return out
 
 
 def _relation_lookup(rels: list[Rel]) -> Callable[[int], int | None]:
