@@ -1,5 +1,7 @@
 """warehouse: an embedded data warehouse that speaks Redshift's SQL."""
 
+__version__ = "0.1.0"
+
 from warehouse.dbapi import (
     BINARY,
     DATETIME,

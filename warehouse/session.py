@@ -25,7 +25,7 @@ from warehouse.optimizer import optimize
 from warehouse.plan.binder import Binder
 from warehouse.plan.logical import Plan, explain
 from warehouse.result import Result
-from warehouse.sql.dialect import parse
+from warehouse.sql.dialect import Warehouse, parse
 from warehouse.vector import batch_to_arrow
 
 _TXN_WORDS = re.compile(
@@ -65,7 +65,7 @@ class Session:
             return Result(status="EMPTY")
         result = Result()
         for ast in statements:
-            result = self.execute_ast(ast, sql if len(statements) == 1 else ast.sql(dialect="redshift"), params)
+            result = self.execute_ast(ast, sql if len(statements) == 1 else ast.sql(dialect=Warehouse), params)
         return result
 
     def execute_ast(self, ast: exp.Expression, sql: str, params: list[Any]) -> Result:

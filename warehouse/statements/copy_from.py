@@ -29,6 +29,8 @@ ACCEPTED = {"COMPUPDATE", "STATUPDATE", "REGION", "IAM_ROLE", "CREDENTIALS", "AC
 def copy_from(session: "Session", ast: Any) -> Result:
     cmd = parse_copy(ast)
     unsupported = sorted(k for k in cmd.options if k not in ACCEPTED and not k.startswith("FORMAT"))
+    if cmd.max_error:
+        unsupported.insert(0, "MAXERROR (rejected-row tolerance)")
     if unsupported:
         msg = f"COPY option {unsupported[0]} is not supported yet"
         raise NotSupportedError(msg)
