@@ -13,8 +13,8 @@ def test_command_prints_aligned_table(capsys, tmp_path):
     assert main([db, "-c", "CREATE TABLE t (a INT, s VARCHAR(5))", "-c", "INSERT INTO t VALUES (1, 'x'), (22, NULL)"]) == 0
     assert main([db, "-c", "SELECT a, s FROM t ORDER BY a"]) == 0
     out = capsys.readouterr().out
-    assert " a | s" in out
-    assert " 1 | x" in out and "22 | NULL" in out
+    assert "a  |  s" in out.splitlines()
+    assert " 1 | x" in out.splitlines() and "22 | NULL" in out.splitlines()
     assert "(2 rows)" in out
 
 
