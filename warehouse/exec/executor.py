@@ -17,8 +17,11 @@ import numpy as np
 
 from warehouse.errors import QueryCanceled
 from warehouse.exec.evaluate import evaluate_predicate, evaluate_vector
+from warehouse.exec.memory import tune_allocator
 from warehouse.plan import logical as L
 from warehouse.vector import Batch, Scalar, Vector, concat_batches, vector_from_arrow
+
+tune_allocator()
 
 _POOL: ThreadPoolExecutor | None = None
 _POOL_LOCK = threading.Lock()
@@ -60,21 +63,58 @@ def execute(plan: L.Plan, ctx: ExecContext | None = None) -> Batch:
     return fn(plan, ctx)
 
 
+# ----- per-slice pipelines ------------------------------------------------------------------
+def execute_sliced(plan: L.Plan, ctx: ExecContext) -> list[Batch] | None:
+    """Run a Scan -> Filter/Project chain once per slice, slices in parallel.
+
+    Returns one batch per slice (a slice fragment's output), or None when ``plan`` is not
+    such a chain; operators that can work per slice (aggregation) consume the parts
+    directly, the others concatenate them.
+    """
+    chain: list[L.Plan] = []
+    node = plan
+    while isinstance(node, (L.Filter, L.Project)):
+        chain.append(node)
+        node = node.child
+    if not isinstance(node, L.Scan):
+        return None
+    from warehouse.exec.scan import scan_tasks
+
+    tasks = scan_tasks(node, ctx)
+
+    def fragment(task: Callable[[], Batch]) -> Batch:
+        batch = task()
+        for op in reversed(chain):
+            ctx.check()
+            batch = _apply(op, batch)
+        return batch
+
+    return run_parallel([(lambda t=t: fragment(t)) for t in tasks])
+
+
+def _apply(op: L.Plan, batch: Batch) -> Batch:
+    if isinstance(op, L.Filter):
+        if batch.length == 0:
+            return batch
+        mask = evaluate_predicate(op.predicate, batch)
+        return batch if mask.all() else batch.filter(mask)
+    assert isinstance(op, L.Project)
+    return Batch([evaluate_vector(e, batch) for e in op.exprs], batch.length)
+
+
 # ----- simple operators ------------------------------------------------------------------
 def _filter(plan: L.Filter, ctx: ExecContext) -> Batch:
-    batch = execute(plan.child, ctx)
-    if batch.length == 0:
-        return batch
-    mask = evaluate_predicate(plan.predicate, batch)
-    if mask.all():
-        return batch
-    return batch.filter(mask)
+    parts = execute_sliced(plan, ctx)
+    if parts is not None:
+        return concat_batches(parts, len(plan.fields))
+    return _apply(plan, execute(plan.child, ctx))
 
 
 def _project(plan: L.Project, ctx: ExecContext) -> Batch:
-    batch = execute(plan.child, ctx)
-    cols = [evaluate_vector(e, batch) for e in plan.exprs]
-    return Batch(cols, batch.length)
+    parts = execute_sliced(plan, ctx)
+    if parts is not None:
+        return concat_batches(parts, len(plan.fields))
+    return _apply(plan, execute(plan.child, ctx))
 
 
 def _limit(plan: L.Limit, ctx: ExecContext) -> Batch:

@@ -44,8 +44,32 @@ def any_null(vectors: list[Vector]) -> np.ndarray | None:
     return mask
 
 
+PACK_LIMIT = 1 << 62
+
+
+def _packed(cols: list[np.ndarray]) -> np.ndarray | None:
+    """Several key columns as one int64 (mixed radix over their value ranges), when the
+    product of the ranges fits: one-column keys take the kernels' direct-index fast path."""
+    if len(cols) < 2 or len(cols[0]) == 0:
+        return None
+    out = None
+    span = 1
+    for c in cols:
+        lo, hi = int(c.min()), int(c.max())
+        width = hi - lo + 1
+        span *= width
+        if span >= PACK_LIMIT:
+            return None
+        shifted = c - lo if lo else c
+        out = shifted.copy() if out is None else out * width + shifted
+    return out
+
+
 def group_key_matrix(vectors: list[Vector]) -> np.ndarray:
-    """Keys for grouping: NULL is a value of its own (an extra 0/1 column per nullable key)."""
+    """Keys for grouping: NULL is a value of its own (an extra 0/1 column per nullable key).
+
+    Callers only need equal rows to get equal keys, so narrow columns are packed into one.
+    """
     cols: list[np.ndarray] = []
     for v in vectors:
         k = key_column(v)
@@ -58,6 +82,9 @@ def group_key_matrix(vectors: list[Vector]) -> np.ndarray:
     n = len(vectors[0]) if vectors else 0
     if len(cols) == 1:
         return np.ascontiguousarray(cols[0].reshape(n, 1))
+    packed = _packed(cols)
+    if packed is not None:
+        return packed.reshape(n, 1)
     out = np.empty((n, len(cols)), dtype=np.int64)
     for j, c in enumerate(cols):
         out[:, j] = c

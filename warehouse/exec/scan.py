@@ -8,6 +8,7 @@ the other columns gathered, for the rows that passed.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -21,15 +22,18 @@ from warehouse.vector import Batch, Vector, concat_batches, concat_vectors
 _FLIP = {"lt": "gt", "le": "ge", "gt": "lt", "ge": "le", "eq": "eq"}
 
 
-def execute_scan(plan: Scan, ctx: ExecContext) -> Batch:
+def scan_tasks(plan: Scan, ctx: ExecContext) -> list[Callable[[], Batch]]:
+    """One task per slice holding rows of the table; each returns that slice's batch."""
     table = plan.table
     conjuncts = [c for f in plan.filters for c in split_conjuncts(f)]
     prunable = [p for p in (_prunable(c) for c in conjuncts) if p is not None]
-    tasks = [(lambda s=s: _scan_slice(plan, table, s, conjuncts, prunable, ctx)) for s in table.scan_slices()]
-    parts = run_parallel(tasks)
+    return [(lambda s=s: _scan_slice(plan, table, s, conjuncts, prunable, ctx)) for s in table.scan_slices()]
+
+
+def execute_scan(plan: Scan, ctx: ExecContext) -> Batch:
+    parts = run_parallel(scan_tasks(plan, ctx))
     ctx.check()
-    batch = concat_batches(parts, len(plan.columns))
-    return batch
+    return concat_batches(parts, len(plan.columns))
 
 
 def _prunable(c: Expr) -> tuple[int, str, list[Any]] | None:
