@@ -24,6 +24,7 @@ from kernels.hashing import as_keys, hash_row
 INT64_MIN = np.iinfo(np.int64).min
 INT64_MAX = np.iinfo(np.int64).max
 # direct-indexing fast path for one key column whose value range is below this (or below n)
+DIRECT_FACTOR = 4  # direct path while the value range is at most this many times the rows
 DIRECT_RANGE = 1 << 22
 
 
@@ -201,9 +202,12 @@ def group_ids(keys):
     if k.shape[1] == 1:
         v = k[:, 0]
         mn, mx = _minmax(v)
-        if (mx >> 1) - (mn >> 1) < max(DIRECT_RANGE, n) // 2:
+        # direct indexing while its table (8 bytes per possible value) stays within a few
+        # times the input: a slice of a DISTKEY table sees every other key of the range
+        limit = max(DIRECT_RANGE, DIRECT_FACTOR * n)
+        if (mx >> 1) - (mn >> 1) < limit // 2:
             size = int(mx) - int(mn) + 1
-            if size <= max(DIRECT_RANGE, n):
+            if size <= limit:
                 ids, g, first = _group_ids_direct(v, mn, np.int64(size))
                 return ids, int(g), first
     ids, g, first = _group_ids_hash(k)

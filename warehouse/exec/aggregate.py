@@ -24,9 +24,130 @@ from warehouse.types import Kind
 from warehouse.vector import Batch, Vector
 
 
+MERGEABLE = {"count_star", "count", "sum", "avg", "min", "max"}
+
+
 def execute_aggregate(plan: Aggregate, ctx: ExecContext) -> Batch:
-    batch = execute(plan.child, ctx)
+    """Two-phase when the input comes from per-slice fragments: each slice aggregates its
+    own rows (in parallel), then the partial results are merged (the leader's step)."""
+    from warehouse.exec.executor import execute_sliced, run_parallel
+
+    parts = execute_sliced(plan.child, ctx)
+    if parts is not None and len(parts) > 1 and plan.groups and groups_by_distkey(plan):
+        # slices hold disjoint groups: each slice's result is final
+        from warehouse.vector import concat_batches
+
+        finals = run_parallel([(lambda p=p: _aggregate_batch(plan, p)) for p in parts])
+        return concat_batches(finals, len(plan.fields))
+    mergeable = all(a.fn in MERGEABLE and not a.distinct for a in plan.aggs)
+    if parts is not None and len(parts) > 1 and mergeable and plan.groups:
+        partials = run_parallel([(lambda p=p: _partial(plan, p)) for p in parts])
+        ctx.check()
+        return _merge(plan, partials)
+    if parts is not None:
+        from warehouse.vector import concat_batches
+
+        batch = concat_batches(parts, len(plan.child.fields))
+    else:
+        batch = execute(plan.child, ctx)
     ctx.check()
+    return _aggregate_batch(plan, batch)
+
+
+def groups_by_distkey(plan: Aggregate) -> bool:
+    """Whether a GROUP BY key is the scanned table's DISTKEY column (through the
+    Filter/Project chain below), so that no group spans two slices."""
+    from warehouse.plan import logical as L
+    from warehouse.plan.expressions import ColumnRef
+
+    indexes = {g.index for g in plan.groups if isinstance(g, ColumnRef)}
+    node = plan.child
+    while isinstance(node, (L.Filter, L.Project)):
+        if isinstance(node, L.Project):
+            indexes = {node.exprs[i].index for i in indexes if isinstance(node.exprs[i], ColumnRef)}
+        node = node.child
+    if not isinstance(node, L.Scan) or node.table.effective_diststyle != "KEY":
+        return False
+    distkey = node.table.definition.distkey
+    return any(node.columns[i] == distkey for i in indexes)
+
+
+def _partial(plan: Aggregate, batch: Batch) -> Batch:
+    """One slice's groups: keys, then per aggregate its partial state columns
+    (sum -> sum, count; avg -> sum, count; count -> count; min/max -> value)."""
+    keys = [evaluate_vector(g, batch) for g in plan.groups]
+    ids, ngroups, first = K.group_ids(group_key_matrix(keys))
+    out = [k.take(first) for k in keys]
+    for call in plan.aggs:
+        arg = evaluate_vector(call.arg, batch) if call.arg is not None else None
+        if call.fn in ("sum", "avg"):
+            assert arg is not None
+            sum_type = _sum_type(arg)
+            out.append(_sum(sum_type, arg, ids, ngroups))
+            out.append(aggregate(AggregateCall("count", call.arg, False, T.BIGINT), arg, ids, ngroups, batch.length))
+        else:
+            out.append(aggregate(call, arg, ids, ngroups, batch.length))
+    return Batch(out, ngroups)
+
+
+def _sum_type(arg: Vector) -> T.SqlType:
+    if arg.data.dtype.kind == "f":
+        return T.DOUBLE
+    if arg.type.is_decimal:
+        return T.decimal(38, arg.type.scale)
+    return T.BIGINT
+
+
+def _merge(plan: Aggregate, partials: list[Batch]) -> Batch:
+    """Combine partial states: group the partial keys again and fold each state."""
+    from warehouse.vector import concat_vectors
+
+    nkeys = len(plan.groups)
+    width = len(partials[0].columns)
+    cols = [concat_vectors([p.columns[i] for p in partials]) for i in range(width)]
+    keys = cols[:nkeys]
+    ids, ngroups, first = K.group_ids(group_key_matrix(keys))
+    out = [k.take(first) for k in keys]
+    i = nkeys
+    n = len(ids)
+    for call in plan.aggs:
+        if call.fn in ("sum", "avg"):
+            sums, counts = cols[i], cols[i + 1]
+            i += 2
+            total = _sum(sums.type, sums, ids, ngroups)
+            count = K.sum_int64(ids, ngroups, counts.data.astype(np.int64))[0]
+            if call.fn == "sum":
+                valid = count > 0
+                out.append(Vector(call.type, total.data.astype(call.type.numpy_dtype, copy=False), None if valid.all() else valid))
+            else:
+                out.append(_avg_from(call.type, call.arg.type if call.arg is not None else T.BIGINT, total.data, count))
+        elif call.fn in ("count", "count_star"):
+            counts = cols[i]
+            i += 1
+            out.append(Vector(T.BIGINT, K.sum_int64(ids, ngroups, counts.data.astype(np.int64))[0]))
+        else:
+            values = cols[i]
+            i += 1
+            out.append(_minmax(call.fn, values, ids, ngroups))
+    del n
+    return Batch(out, ngroups)
+
+
+def _avg_from(rtype: T.SqlType, arg_type: T.SqlType, sums: np.ndarray, counts: np.ndarray) -> Vector:
+    """AVG from merged sums and counts, rounded as the one-phase path rounds."""
+    valid = counts > 0
+    safe = np.where(valid, counts, 1)
+    if rtype.kind is Kind.DECIMAL:
+        shift = rtype.scale - (arg_type.scale if arg_type.is_decimal else 0)
+        data = _div_round(sums.astype(np.int64), safe, shift)
+    elif rtype.is_integer:
+        data = np.trunc(sums / safe).astype(np.int64) if sums.dtype.kind == "f" else _div_trunc(sums, safe)
+    else:
+        data = sums.astype(np.float64) / safe
+    return Vector(rtype, data.astype(rtype.numpy_dtype, copy=False), None if valid.all() else valid)
+
+
+def _aggregate_batch(plan: Aggregate, batch: Batch) -> Batch:
     keys = [evaluate_vector(g, batch) for g in plan.groups]
     if keys:
         ids, ngroups, first = K.group_ids(group_key_matrix(keys))
