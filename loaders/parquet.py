@@ -5,17 +5,18 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pyarrow as pa
+import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
 from loaders.rejects import LoadError
 
-__all__ = ["read_parquet", "normalize_types"]
+__all__ = ["read_parquet", "normalize_types", "plain_strings"]
 
-ROW_GROUPS_PER_READ = 64  # row groups decoded per call (each yielded table holds this many)
+BATCH_ROWS = 1 << 20  # most rows per yielded table (a row group may be cut in pieces)
 
 
 def read_parquet(paths: list[str], columns: list[str] | None = None) -> Iterator[pa.Table]:
-    """Stream ``paths`` as Arrow tables, ``ROW_GROUPS_PER_READ`` row groups at a time, in file order.
+    """Stream ``paths`` as Arrow tables (about one per row group), in file order.
 
     Parameters
     ----------
@@ -28,11 +29,12 @@ def read_parquet(paths: list[str], columns: list[str] | None = None) -> Iterator
     Yields
     ------
     pyarrow.Table
-        string_view / large_string columns come back as plain ``string``.
+        string_view / large_string columns come back as plain ``string``: the scan is told
+        so up front (``plain_strings``), which is several times faster than casting after.
     """
     for path in paths:
         try:
-            pf = pq.ParquetFile(path, memory_map=True)
+            pf = pq.ParquetFile(path)
         except (OSError, pa.ArrowException) as e:
             msg = f"cannot read Parquet file: {e}"
             raise LoadError(msg, filename=path) from e
@@ -42,16 +44,24 @@ def read_parquet(paths: list[str], columns: list[str] | None = None) -> Iterator
                 if c not in names:
                     msg = f"column {c!r} is not in the Parquet file"
                     raise LoadError(msg, filename=path, colname=c)
-        step = max(1, ROW_GROUPS_PER_READ)
-        for first in range(0, pf.num_row_groups, step):
-            groups = list(range(first, min(first + step, pf.num_row_groups)))
-            try:
-                # several row groups per call: pyarrow decodes them and their columns in parallel
-                table = pf.read_row_groups(groups, columns=columns, use_threads=True)
-            except (OSError, pa.ArrowException) as e:
-                msg = f"cannot read row groups {groups[0]}..{groups[-1]}: {e}"
-                raise LoadError(msg, filename=path) from e
-            yield normalize_types(table)
+        try:
+            dataset = ds.dataset(path, format="parquet", schema=plain_strings(pf.schema_arrow))
+            for batch in dataset.to_batches(columns=columns, batch_size=BATCH_ROWS, use_threads=True):
+                yield pa.Table.from_batches([batch])
+        except (OSError, pa.ArrowException) as e:
+            msg = f"cannot read Parquet data: {e}"
+            raise LoadError(msg, filename=path) from e
+
+
+def plain_strings(schema: pa.Schema) -> pa.Schema:
+    """``schema`` with string_view / large_string fields as ``string``."""
+    fields = []
+    for f in schema:
+        t = f.type
+        if pa.types.is_string_view(t) or pa.types.is_large_string(t):
+            t = pa.string()
+        fields.append(pa.field(f.name, t, f.nullable))
+    return pa.schema(fields)
 
 
 def normalize_types(table: pa.Table) -> pa.Table:

@@ -63,7 +63,6 @@ def test_rejected_row_from_error():
 def test_read_parquet_row_groups_and_string_view(tmp_path, monkeypatch):
     import loaders.parquet
 
-    monkeypatch.setattr(loaders.parquet, "ROW_GROUPS_PER_READ", 1)
     t = pa.table({"a": pa.array(range(10), pa.int64()), "s": pa.array([str(i) for i in range(10)])})
     p1 = str(tmp_path / "a.parquet")
     pq.write_table(t, p1, row_group_size=4)
@@ -76,8 +75,8 @@ def test_read_parquet_row_groups_and_string_view(tmp_path, monkeypatch):
     assert pa.concat_tables(parts)["a"].to_pylist() == [*range(10), 1]
     only = list(read_parquet([p1], columns=["s"]))
     assert only[0].column_names == ["s"]
-    monkeypatch.setattr(loaders.parquet, "ROW_GROUPS_PER_READ", 2)
-    assert [p.num_rows for p in read_parquet([p1])] == [8, 2]
+    monkeypatch.setattr(loaders.parquet, "BATCH_ROWS", 3)
+    assert [p.num_rows for p in read_parquet([p1])] == [3, 1, 3, 1, 2]
 
 
 def test_read_parquet_errors(tmp_path):

@@ -27,6 +27,13 @@ ACCEPTED = {"COMPUPDATE", "STATUPDATE", "REGION", "IAM_ROLE", "CREDENTIALS", "AC
 
 
 def copy_from(session: "Session", ast: Any) -> Result:
+    from warehouse.exec.memory import fresh_allocations
+
+    with fresh_allocations():
+        return _copy(session, ast)
+
+
+def _copy(session: "Session", ast: Any) -> Result:
     cmd = parse_copy(ast)
     unsupported = sorted(k for k in cmd.options if k not in ACCEPTED and not k.startswith("FORMAT"))
     if cmd.max_error:
