@@ -24,8 +24,7 @@ $(VENV)/.installed-%: pyproject.toml | $(PY)
 	@touch $@
 
 warmup: $(VENV)/.installed-bench
-	@if $(PY) -c "import importlib.util, sys; sys.exit(importlib.util.find_spec('kernels.warmup') is None)" 2>/dev/null; then \
-		echo "warming the numba kernel cache ..."; $(PY) -m kernels.warmup; fi
+	@echo "warming the numba kernel cache ..."; $(VENV)/bin/warehouse warmup
 
 demo: warmup
 	$(PY) -m bench.tpch.datagen --scale $(DEMO_SCALE) >/dev/null
