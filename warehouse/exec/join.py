@@ -9,6 +9,10 @@ match.  NOT IN (``anti_null_aware``) returns nothing once the subquery produced 
 
 from __future__ import annotations
 
+import os
+from collections.abc import Callable
+from typing import Any
+
 import numpy as np
 
 from kernels import hash_table, join as kjoin
@@ -47,39 +51,8 @@ def execute_join(plan: Join, ctx: ExecContext) -> Batch:
         li, ri = li[keep], ri[keep]
     if kind == "inner":
         return _combine(left.take(li), right.take(ri))
-    if kind in ("semi", "anti", "anti_null_aware", "mark"):
-        matched = np.zeros(left.length, dtype=np.bool_)
-        matched[li] = True
-        if kind == "semi":
-            return left.filter(matched)
-        if kind == "mark":
-            return Batch(left.columns + [Vector(T.BOOLEAN, matched)], left.length)
-        keep = ~matched
-        if kind == "anti_null_aware":
-            lnull = any_null(lk[:1])
-            if lnull is not None:
-                keep &= ~lnull
-        return left.filter(keep)
-    # outer joins: matches plus unmatched rows padded with NULLs
-    parts_l = [li]
-    parts_r = [ri]
-    if kind in ("left", "full"):
-        seen = np.zeros(left.length, dtype=np.bool_)
-        seen[li] = True
-        miss = np.flatnonzero(~seen)
-        parts_l.append(miss)
-        parts_r.append(np.full(len(miss), -1, dtype=np.int64))
-    if kind in ("right", "full"):
-        seen = np.zeros(right.length, dtype=np.bool_)
-        seen[ri] = True
-        miss = np.flatnonzero(~seen)
-        parts_l.append(np.full(len(miss), -1, dtype=np.int64))
-        parts_r.append(miss)
-    li = np.concatenate(parts_l)
-    ri = np.concatenate(parts_r)
-    lb = Batch([c.take_or_null(li) for c in left.columns], len(li))
-    rb = Batch([c.take_or_null(ri) for c in right.columns], len(ri))
-    return _combine(lb, rb)
+    null_keys = any_null(lk[:1]) if kind == "anti_null_aware" else None
+    return _finish_pairs(plan, left, right, li, ri, null_keys)
 
 
 def _match_pairs(lk: list[Vector], rk: list[Vector], nl: int, nr: int, plan: Join) -> tuple[np.ndarray, np.ndarray]:
@@ -98,19 +71,21 @@ def _match_pairs(lk: list[Vector], rk: list[Vector], nl: int, nr: int, plan: Joi
         if len(lmat) <= len(rmat):
             heads, nexts, mask = hash_table.build(lmat)
             matched = np.zeros(len(lmat), dtype=np.bool_)
-            kjoin.mark_build_matches(lmat, heads, nexts, mask, rmat, matched)
+            # chunks only ever set entries to True, so they may share ``matched``
+            _chunked(len(rmat), lambda a, b: kjoin.mark_build_matches(lmat, heads, nexts, mask, rmat[a:b], matched))
             li = np.flatnonzero(matched)
         else:
             heads, nexts, mask = hash_table.build(rmat)
-            li = np.flatnonzero(kjoin.semi_join(rmat, heads, nexts, mask, lmat))
+            hits = _chunked(len(lmat), lambda a, b: kjoin.semi_join(rmat, heads, nexts, mask, lmat[a:b]))
+            li = np.flatnonzero(np.concatenate(hits) if hits else np.zeros(0, np.bool_))
         li = li if lsel is None else lsel[li]
         return li.astype(np.int64), np.zeros(len(li), dtype=np.int64)
     if len(rmat) <= len(lmat):
         heads, nexts, mask = hash_table.build(rmat)
-        li, ri = kjoin.inner_join(rmat, heads, nexts, mask, lmat)
+        li, ri = _probe(rmat, heads, nexts, mask, lmat)
     else:
         heads, nexts, mask = hash_table.build(lmat)
-        ri, li = kjoin.inner_join(lmat, heads, nexts, mask, rmat)
+        ri, li = _probe(lmat, heads, nexts, mask, rmat)
     if lsel is not None:
         li = lsel[li]
     if rsel is not None:
@@ -129,6 +104,29 @@ def _residual(plan: Join, left: Batch, right: Batch, li: np.ndarray, ri: np.ndar
     return evaluate_predicate(plan.residual, Batch(cols, len(li)))  # type: ignore[arg-type]
 
 
+PARALLEL_PROBE_ROWS = 1 << 19  # probe sides at least this long are split over the worker pool
+
+
+def _chunked(n: int, fn: Callable[[int, int], Any]) -> list[Any]:
+    """``fn(start, stop)`` over row ranges covering [0, n), in parallel when n is large."""
+    from warehouse.exec.executor import run_parallel
+
+    parts = max(1, min(os.cpu_count() or 2, n // PARALLEL_PROBE_ROWS))
+    bounds = [n * i // parts for i in range(parts + 1)]
+    return run_parallel([(lambda a=a, b=b: fn(a, b)) for a, b in zip(bounds[:-1], bounds[1:])])
+
+
+def _probe(build: np.ndarray, heads: np.ndarray, nexts: np.ndarray, mask: int, probe: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Inner-join pairs (probe row, build row); the probe side is cut into chunks that run
+    on the worker pool (the kernel releases the GIL and only reads the hash table)."""
+    parts = _chunked(len(probe), lambda a, b: (a, kjoin.inner_join(build, heads, nexts, mask, probe[a:b])))
+    if len(parts) == 1:
+        return parts[0][1]
+    pi = np.concatenate([p + a for a, (p, _) in parts])
+    bi = np.concatenate([b for _, (_, b) in parts])
+    return pi, bi
+
+
 def _nested(plan: Join, left: Batch, right: Batch) -> Batch:
     """Joins without equality keys: every pair, then the residual."""
     total = left.length * right.length
@@ -142,11 +140,13 @@ def _nested(plan: Join, left: Batch, right: Batch) -> Batch:
         li, ri = li[keep], ri[keep]
     if plan.kind in ("inner", "cross"):
         return _combine(left.take(li), right.take(ri))
-    fake = Join(plan.left, plan.right, plan.kind, [], [], None, plan.fields)
-    return _finish_pairs(fake, left, right, li, ri)
+    return _finish_pairs(plan, left, right, li, ri, None)
 
 
-def _finish_pairs(plan: Join, left: Batch, right: Batch, li: np.ndarray, ri: np.ndarray) -> Batch:
+def _finish_pairs(plan: Join, left: Batch, right: Batch, li: np.ndarray, ri: np.ndarray, null_keys: np.ndarray | None) -> Batch:
+    """Every join kind from its matching (left row, right row) pairs: semi/anti/mark reduce
+    them to a mask over the left rows; outer joins add the unmatched rows, NULL-padded.
+    ``null_keys`` marks left rows whose NOT IN key is NULL (dropped by the anti join)."""
     kind = plan.kind
     if kind in ("semi", "anti", "anti_null_aware", "mark"):
         matched = np.zeros(left.length, dtype=np.bool_)
@@ -155,7 +155,10 @@ def _finish_pairs(plan: Join, left: Batch, right: Batch, li: np.ndarray, ri: np.
             return left.filter(matched)
         if kind == "mark":
             return Batch(left.columns + [Vector(T.BOOLEAN, matched)], left.length)
-        return left.filter(~matched)
+        keep = ~matched
+        if null_keys is not None:
+            keep &= ~null_keys
+        return left.filter(keep)
     parts_l, parts_r = [li], [ri]
     if kind in ("left", "full"):
         seen = np.zeros(left.length, dtype=np.bool_)

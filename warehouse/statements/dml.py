@@ -180,13 +180,7 @@ def update(session: "Session", ast: exp.Update, params: list[Any]) -> Result:
     predicate = eb.bind(where.this) if where is not None else None
     sets: dict[int, Expr] = {}
     for assignment in ast.expressions:
-        name = assignment.this.name.lower()
-        if name not in d.column_names:
-            msg = f'column "{name}" of relation "{d.name}" does not exist'
-            raise BinderError(msg, sqlstate="42703")
-        i = d.column_names.index(name)
-        col = d.columns[i]
-        value = assignment.expression
+        i, col, value = _assignment(d, assignment)
         e = _default_expr(session, col) if _is_default(value) else eb.bind(value)
         sets[i] = assignment_cast(e, col.type)
     masks: list[np.ndarray] = []
@@ -361,19 +355,23 @@ def _masks(table: Any, rows: np.ndarray) -> list[np.ndarray]:
     return masks
 
 
+def _assignment(d: TableDef, assignment: exp.Expression) -> tuple[int, Any, exp.Expression]:
+    """``col = value`` of a SET list: the column's position and definition, and the value."""
+    name = assignment.this.name.lower()
+    if name not in d.column_names:
+        msg = f'column "{name}" of relation "{d.name}" does not exist'
+        raise BinderError(msg, sqlstate="42703")
+    i = d.column_names.index(name)
+    return i, d.columns[i], assignment.expression
+
+
 def _update_from(session: "Session", ast: exp.Update, table: Any, items: list[exp.Expression], params: list[Any]) -> Result:
     from warehouse.sql.parse import parse_one
 
     d = table.definition
     sets: dict[int, exp.Expression] = {}
     for assignment in ast.expressions:
-        name = assignment.this.name.lower()
-        if name not in d.column_names:
-            msg = f'column "{name}" of relation "{d.name}" does not exist'
-            raise BinderError(msg, sqlstate="42703")
-        i = d.column_names.index(name)
-        col = d.columns[i]
-        value = assignment.expression
+        i, col, value = _assignment(d, assignment)
         if _is_default(value):
             sets[i] = exp.Null() if col.default_sql is None else parse_one(f"SELECT {col.default_sql}").expressions[0]
         else:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 import threading
 import uuid
+from typing import Any
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 
@@ -514,6 +515,24 @@ def _sort_order(keys: list[np.ndarray], sel) -> np.ndarray | None:
     return np.lexsort(ks[::-1])
 
 
+def _encode_ranges(v: Vector, t: Any, req: str, bounds: list[int], rel: str) -> tuple[list[bytes], list[tuple[Any, Any]]]:
+    """Encode rows [bounds[i], bounds[i+1]) of one column as consecutive blocks of one file:
+    the block bytes, and each block's chunk location and zone map."""
+    parts: list[bytes] = []
+    metas: list[tuple[Any, Any]] = []
+    off = 0
+    for lo, hi in zip(bounds[:-1], bounds[1:]):
+        valid = None if v.valid is None else v.valid[lo:hi]
+        if t.is_string:
+            data, enc, zm = B.encode_string(v.data[lo:hi], valid, v.dictionary, req)
+        else:
+            data, enc, zm = B.encode_numeric(np.ascontiguousarray(v.data[lo:hi]), valid, req)
+        parts.append(data)
+        metas.append((M.Chunk(rel, off, len(data), enc), zm))
+        off += len(data)
+    return parts, metas
+
+
 class WriteTransaction:
     """A write transaction: holds the writer lock until commit or rollback."""
 
@@ -677,18 +696,10 @@ class WriteTransaction:
 
         def job(j):
             s, v, rel = j
-            parts, metas, off, lo = [], [], 0, 0
+            bounds_s = [0]
             for rg in t.slices[s]:
-                hi = lo + rg.rows
-                valid = None if v.valid is None else v.valid[lo:hi]
-                if c.type.is_string:
-                    data, enc, zm = B.encode_string(v.data[lo:hi], valid, v.dictionary, req)
-                else:
-                    data, enc, zm = B.encode_numeric(np.ascontiguousarray(v.data[lo:hi]), valid, req)
-                parts.append(data)
-                metas.append((M.Chunk(rel, off, len(data), enc), zm))
-                off += len(data)
-                lo = hi
+                bounds_s.append(bounds_s[-1] + rg.rows)
+            parts, metas = _encode_ranges(v, c.type, req, bounds_s, rel)
             self._db._write_file(rel, parts)
             return metas
 
@@ -753,20 +764,7 @@ class WriteTransaction:
         def job(j):
             s, ci, c, v, rel = j
             req = _requested(c.encoding)
-            parts = []
-            metas = []
-            off = 0
-            b = bounds[s]
-            for i in range(len(b) - 1):
-                lo, hi = b[i], b[i + 1]
-                valid = None if v.valid is None else v.valid[lo:hi]
-                if c.type.is_string:
-                    data, enc, zm = B.encode_string(v.data[lo:hi], valid, v.dictionary, req)
-                else:
-                    data, enc, zm = B.encode_numeric(np.ascontiguousarray(v.data[lo:hi]), valid, req)
-                parts.append(data)
-                metas.append((M.Chunk(rel, off, len(data), enc), zm))
-                off += len(data)
+            parts, metas = _encode_ranges(v, c.type, req, bounds[s], rel)
             self._db._write_file(rel, parts)
             return metas
 
