@@ -109,7 +109,6 @@ def _merge(plan: Aggregate, partials: list[Batch]) -> Batch:
     ids, ngroups, first = K.group_ids(group_key_matrix(keys))
     out = [k.take(first) for k in keys]
     i = nkeys
-    n = len(ids)
     for call in plan.aggs:
         if call.fn in ("sum", "avg"):
             sums, counts = cols[i], cols[i + 1]
@@ -129,7 +128,6 @@ def _merge(plan: Aggregate, partials: list[Batch]) -> Batch:
             values = cols[i]
             i += 1
             out.append(_minmax(call.fn, values, ids, ngroups))
-    del n
     return Batch(out, ngroups)
 
 

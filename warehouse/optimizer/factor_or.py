@@ -18,15 +18,6 @@ from warehouse import types as T
 from warehouse.plan.expressions import Call, Expr, column_indexes, split_conjuncts
 
 
-def _disjuncts(e: Expr) -> list[Expr]:
-    if isinstance(e, Call) and e.fn == "or":
-        out: list[Expr] = []
-        for a in e.args:
-            out.extend(_disjuncts(a))
-        return out
-    return [e]
-
-
 def _and(parts: list[Expr]) -> Expr:
     out = parts[0]
     for p in parts[1:]:
@@ -45,7 +36,7 @@ def factor_or(conjuncts: list[Expr], relation_of: Callable[[int], int | None]) -
     """Rewrite WHERE conjuncts; ``relation_of`` maps a column to the relation holding it."""
     out: list[Expr] = []
     for c in conjuncts:
-        branches = _disjuncts(c)
+        branches = split_conjuncts(c, "or")
         if len(branches) < 2:
             out.append(c)
             continue

@@ -18,7 +18,7 @@ from sqlglot import exp
 from warehouse import types as T
 from warehouse.errors import BinderError, NotSupportedError
 from warehouse.functions import registry
-from warehouse.plan.expressions import Call, Expr, Interval, Literal
+from warehouse.plan.expressions import Expr, Interval, Literal
 from warehouse.plan.scope import Scope
 from warehouse.types import SqlType
 

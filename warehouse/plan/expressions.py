@@ -122,13 +122,13 @@ def remap_columns(expr: Expr, mapping: dict[int, int] | list[int]) -> Expr:
     return transform(expr, fn)
 
 
-def split_conjuncts(expr: Expr | None) -> list[Expr]:
-    """``a AND b AND c`` as [a, b, c]."""
+def split_conjuncts(expr: Expr | None, fn: str = "and") -> list[Expr]:
+    """``a AND b AND c`` as [a, b, c] (``fn="or"`` splits disjunctions)."""
     if expr is None:
         return []
-    if isinstance(expr, Call) and expr.fn == "and":
+    if isinstance(expr, Call) and expr.fn == fn:
         out: list[Expr] = []
         for a in expr.args:
-            out.extend(split_conjuncts(a))
+            out.extend(split_conjuncts(a, fn))
         return out
     return [expr]

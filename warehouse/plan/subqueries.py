@@ -26,7 +26,7 @@ from warehouse.plan.logical import Limit
 from warehouse.plan.scope import OUTER_BASE, is_outer
 
 if TYPE_CHECKING:
-    from warehouse.plan.binder import _BlockState
+    from warehouse.plan.select_block import SelectBlock as _BlockState
 
 
 def _query_of(node: exp.Expression) -> exp.Expression:

@@ -14,7 +14,7 @@ from warehouse.plan.expressions import Expr
 from warehouse.plan.logical import SortKey, WindowCall
 
 if TYPE_CHECKING:
-    from warehouse.plan.binder import _BlockState
+    from warehouse.plan.select_block import SelectBlock as _BlockState
 
 RANKING_TYPES = {
     "row_number": T.BIGINT,
@@ -28,7 +28,7 @@ RANKING_TYPES = {
 
 def bind_window(state: "_BlockState", node: exp.Window, eb: ExprBinder) -> WindowCall:
     """Arguments, partitions and order keys are bound in the block's FROM space."""
-    from warehouse.plan.binder import _sort_key
+    from warehouse.plan.select_block import _sort_key
 
     func = node.this
     if isinstance(func, (exp.IgnoreNulls, exp.RespectNulls)):
@@ -50,7 +50,7 @@ def bind_window(state: "_BlockState", node: exp.Window, eb: ExprBinder) -> Windo
                 raise BinderError(msg, sqlstate="42883")
             rtype = args[0].type
     elif type(func) in AGGREGATES or isinstance(func, exp.Anonymous):
-        from warehouse.plan.binder import _aggregate_parts
+        from warehouse.plan.select_block import _aggregate_parts
 
         fn, arg_node, distinct, _ = _aggregate_parts(func)
         if distinct:

@@ -128,7 +128,7 @@ def insert(session: "Session", ast: exp.Insert, params: list[Any]) -> Result:
 
 
 def _where_binder(session: "Session", d: TableDef, alias: str, params: list[Any]) -> ExprBinder:
-    from warehouse.plan.binder import _BlockState
+    from warehouse.plan.select_block import SelectBlock as _BlockState
 
     scope = Scope([Entry(alias, c.name, c.type) for c in d.columns])
     binder = session.binder("", params)
