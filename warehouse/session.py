@@ -33,6 +33,17 @@ _TXN_WORDS = re.compile(
     re.IGNORECASE,
 )
 PLAN_CACHE_SIZE = 256
+NONDETERMINISTIC = {"getdate", "sysdate", "random", "now", "timeofday", "current_date", "current_timestamp"}
+
+
+def _nondeterministic(ast: exp.Expression) -> bool:
+    """Whether a statement calls a function whose value changes between runs."""
+    for node in ast.walk():
+        if isinstance(node, (exp.CurrentTimestamp, exp.CurrentDate, exp.CurrentTime, exp.Rand)):
+            return True
+        if isinstance(node, exp.Anonymous) and node.name.lower() in NONDETERMINISTIC:
+            return True
+    return False
 
 
 class Session:
@@ -225,7 +236,9 @@ class Session:
             msg = "internal: correlated references at the top level"
             raise InternalError(msg)
         plan = optimize(block.plan)
-        if not binder.volatile and self.txn is None:
+        # subqueries run at bind time depend only on the snapshot, which the key names; a
+        # statement with a nondeterministic function is never cached
+        if self.txn is None and not (binder.volatile and _nondeterministic(ast)):
             self._plans[key] = plan
             if len(self._plans) > PLAN_CACHE_SIZE:
                 self._plans.popitem(last=False)
