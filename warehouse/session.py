@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import re
 import threading
-import time
 from collections import OrderedDict
 from typing import Any
 
@@ -92,7 +91,6 @@ class Session:
             raise ProgrammingError(msg, sqlstate="25P02")
         self.cancel_event.clear()
         self.last_query_id += 1
-        started = time.perf_counter()
         try:
             result = self._dispatch(ast, sql, params)
         except Error:
@@ -108,7 +106,6 @@ class Session:
         if not self.in_transaction and self.txn is not None:
             self.txn.commit()
             self.txn = None
-        self.last_elapsed = time.perf_counter() - started
         return result
 
     def commit(self) -> None:

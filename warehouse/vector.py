@@ -45,6 +45,13 @@ class Vector:
     def __len__(self) -> int:
         return len(self.data)
 
+    @staticmethod
+    def empty(t: SqlType) -> Vector:
+        """A zero-row vector of type ``t`` (strings get an empty dictionary)."""
+        if t.is_string:
+            return Vector(t, np.empty(0, np.int32), None, pa.array([], pa.string()))
+        return Vector(t, np.empty(0, t.numpy_dtype))
+
     @property
     def null_count(self) -> int:
         return 0 if self.valid is None else int(len(self.valid) - np.count_nonzero(self.valid))

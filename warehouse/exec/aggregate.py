@@ -21,7 +21,7 @@ from warehouse.exec.executor import ExecContext, execute
 from warehouse.exec.keys import group_key_matrix, key_column
 from warehouse.plan.logical import Aggregate, AggregateCall
 from warehouse.types import Kind
-from warehouse.vector import Batch, Vector
+from warehouse.vector import Batch, Vector, concat_batches
 
 
 MERGEABLE = {"count_star", "count", "sum", "avg", "min", "max"}
@@ -35,8 +35,6 @@ def execute_aggregate(plan: Aggregate, ctx: ExecContext) -> Batch:
     parts = execute_sliced(plan.child, ctx)
     if parts is not None and len(parts) > 1 and plan.groups and groups_by_distkey(plan):
         # slices hold disjoint groups: each slice's result is final
-        from warehouse.vector import concat_batches
-
         finals = run_parallel([(lambda p=p: _aggregate_batch(plan, p)) for p in parts])
         return concat_batches(finals, len(plan.fields))
     mergeable = all(a.fn in MERGEABLE and not a.distinct for a in plan.aggs)
@@ -45,8 +43,6 @@ def execute_aggregate(plan: Aggregate, ctx: ExecContext) -> Batch:
         ctx.check()
         return _merge(plan, partials)
     if parts is not None:
-        from warehouse.vector import concat_batches
-
         batch = concat_batches(parts, len(plan.child.fields))
     else:
         batch = execute(plan.child, ctx)
@@ -119,7 +115,7 @@ def _merge(plan: Aggregate, partials: list[Batch]) -> Batch:
                 valid = count > 0
                 out.append(Vector(call.type, total.data.astype(call.type.numpy_dtype, copy=False), None if valid.all() else valid))
             else:
-                out.append(_avg_from(call.type, call.arg.type if call.arg is not None else T.BIGINT, total.data, count))
+                out.append(avg_from_sums(call.type, call.arg.type if call.arg is not None else T.BIGINT, total.data, count))
         elif call.fn in ("count", "count_star"):
             counts = cols[i]
             i += 1
@@ -131,8 +127,10 @@ def _merge(plan: Aggregate, partials: list[Batch]) -> Batch:
     return Batch(out, ngroups)
 
 
-def _avg_from(rtype: T.SqlType, arg_type: T.SqlType, sums: np.ndarray, counts: np.ndarray) -> Vector:
-    """AVG from merged sums and counts, rounded as the one-phase path rounds."""
+def avg_from_sums(rtype: T.SqlType, arg_type: T.SqlType, sums: np.ndarray, counts: np.ndarray) -> Vector:
+    """AVG of type ``rtype`` from sums and counts (NULL where the count is 0): decimals round
+    half away from zero, integers truncate toward zero (Redshift), floats divide.  Shared by
+    one-phase, merged two-phase and window aggregation."""
     valid = counts > 0
     safe = np.where(valid, counts, 1)
     if rtype.kind is Kind.DECIMAL:
@@ -237,17 +235,7 @@ def _sum(rtype: T.SqlType, arg: Vector, ids: np.ndarray, ngroups: int) -> Vector
 
 def _avg(rtype: T.SqlType, arg: Vector, ids: np.ndarray, ngroups: int) -> Vector:
     sums, counts = _sums(arg, ids, ngroups)
-    counts = _group_counts(arg, ids, ngroups, counts)
-    valid = counts > 0
-    safe = np.where(valid, counts, 1)
-    if rtype.kind is Kind.DECIMAL:
-        shift = rtype.scale - (arg.type.scale if arg.type.is_decimal else 0)
-        data = _div_round(sums, safe, shift)
-    elif rtype.is_integer:
-        data = (np.trunc(sums / safe)).astype(np.int64) if sums.dtype.kind == "f" else _div_trunc(sums, safe)
-    else:
-        data = sums.astype(np.float64) / safe
-    return Vector(rtype, data.astype(rtype.numpy_dtype, copy=False), None if valid.all() else valid)
+    return avg_from_sums(rtype, arg.type, sums, _group_counts(arg, ids, ngroups, counts))
 
 
 def _div_trunc(a: np.ndarray, b: np.ndarray) -> np.ndarray:

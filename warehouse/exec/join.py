@@ -189,11 +189,5 @@ def _shape(plan: Join, left: Batch, right: Batch | None) -> Batch:
         return left.take(np.empty(0, np.int64))
     empty = np.empty(0, np.int64)
     cols = [c.take(empty) for c in left.columns]
-    for f in plan.fields[len(left.columns) :]:
-        if f.type.is_string:
-            import pyarrow as pa
-
-            cols.append(Vector(f.type, np.empty(0, np.int32), None, pa.array([], pa.string())))
-        else:
-            cols.append(Vector(f.type, np.empty(0, f.type.numpy_dtype)))
+    cols += [Vector.empty(f.type) for f in plan.fields[len(left.columns) :]]
     return Batch(cols, 0)

@@ -114,7 +114,7 @@ def _scan_slice(plan: Scan, table: Any, s: int, conjuncts: list[Expr], prunable:
     ncols = len(plan.columns)
     rows = sum(b - a for a, b in ranges)
     if rows == 0:
-        return _empty(plan, table, s)
+        return _empty(plan)
     cols: list[Vector | None] = [None] * ncols
     sel: np.ndarray | None = None
     if conjuncts:
@@ -139,17 +139,6 @@ def _scan_slice(plan: Scan, table: Any, s: int, conjuncts: list[Expr], prunable:
     return Batch(cols, rows)  # type: ignore[arg-type]
 
 
-def _empty(plan: Scan, table: Any, s: int) -> Batch:
-    cols = []
-    for name, f in zip(plan.columns, plan.fields):
-        if f.type.is_string:
-            v = table.read(s, name) if table.slice_row_count(s) else None
-            dictionary = v.dictionary if v is not None else None
-            if dictionary is None:
-                import pyarrow as pa
-
-                dictionary = pa.array([], pa.string())
-            cols.append(Vector(f.type, np.empty(0, np.int32), None, dictionary))
-        else:
-            cols.append(Vector(f.type, np.empty(0, f.type.numpy_dtype)))
-    return Batch(cols, 0)
+def _empty(plan: Scan) -> Batch:
+    """A slice with no surviving rows (its part is dropped when the slices are concatenated)."""
+    return Batch([Vector.empty(f.type) for f in plan.fields], 0)

@@ -13,7 +13,7 @@ from kernels import sort as ksort
 from kernels import window as W
 from warehouse import types as T
 from warehouse.errors import NotSupportedError, NumericOverflow
-from warehouse.exec.aggregate import _div_round
+from warehouse.exec.aggregate import avg_from_sums
 from warehouse.exec.evaluate import evaluate_vector
 from warehouse.exec.executor import ExecContext, execute
 from warehouse.exec.sort import sort_column
@@ -164,15 +164,7 @@ def _aggregate(call: WindowCall, args: list[Vector], ps: np.ndarray, peers: np.n
         vmask = None if ok.all() else ok
         if fn == "sum":
             return Vector(call.type, s.astype(call.type.numpy_dtype), vmask)
-        safe = np.where(ok, c, 1)
-        if call.type.is_decimal:
-            shift = call.type.scale - (arg.type.scale if arg.type.is_decimal else 0)
-            data = _div_round(s, safe, shift)
-        elif call.type.is_integer:
-            data = (s // safe) if s.dtype.kind != "f" else np.trunc(s / safe)
-        else:
-            data = s / safe
-        return Vector(call.type, data.astype(call.type.numpy_dtype), vmask)
+        return avg_from_sums(call.type, arg.type, s, c)
     if fn in ("min", "max"):
         if arg.type.is_string:
             msg = "MIN/MAX window functions over strings are not supported"
