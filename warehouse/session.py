@@ -116,6 +116,11 @@ class Session:
         if self.in_transaction or self.txn is not None:
             self._transaction_word("rollback")
 
+    def check_privilege(self, schema: str, name: str, privilege: str) -> None:
+        """Raise 42501 unless this session's user may ``privilege`` (SELECT, INSERT, UPDATE,
+        DELETE) the relation.  Every user may do everything until users and grants exist
+        (the server issue); statements call this before touching a table."""
+
     def cancel(self) -> None:
         """Cancel the running statement (from another thread)."""
         self.cancel_event.set()

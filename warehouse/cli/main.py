@@ -44,6 +44,11 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] == "serve":  # the PostgreSQL-protocol server (warehouse/cli/serve.py)
+        from warehouse.cli.serve import main as serve_main
+
+        return serve_main(argv[1:])
     args = _parser().parse_args(argv)
     if args.path == "warmup" and not args.command and not args.file:
         from warehouse.cli.warmup import warmup
