@@ -1,0 +1,314 @@
+"""Delimited, CSV and fixed-width text into typed Arrow chunks, bad rows rejected by line.
+
+Redshift's default COPY format is *not* CSV: fields are split on the delimiter (``|``) with no
+quoting, ``\\N`` is NULL, an empty field is NULL for non-character columns and an empty string
+for character ones.  TPC-H's ``.tbl`` files end every line with the delimiter (``a|b|c|``):
+the extra empty field is recognised from the first line and dropped.
+
+An object is read as a stream (decompressed on the fly) and cut into ``CHUNK_BYTES`` pieces
+at record ends (``split_text``); each piece is parsed independently (``parse_text``), so the
+pipeline parses pieces of one or many objects on all cores while memory stays bounded.
+Parsing is pyarrow's CSV reader with every column read as raw bytes; values are converted by
+``loaders.convert`` (numba kernels).  A line with the wrong number of fields is rejected
+(``FILLRECORD`` pads short ones with NULLs).  Line numbers are only worked out when a piece
+has a rejected row: the fast path never looks at lines.
+"""
+
+from __future__ import annotations
+
+import csv as _csv
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+from kernels.text_split import fixed_width_fields, gather_ranges, line_starts, record_end
+from loaders import rejects as R
+from loaders.compression import read_chunks
+from loaders.convert import convert_text
+from loaders.objectstore import SourceObject
+from loaders.rejects import LoadError, RejectedRow
+from loaders.spec import LoadedChunk, LoadSpec
+
+__all__ = ["CHUNK_BYTES", "TextPiece", "parse_fixedwidth_spec", "parse_text", "split_text"]
+
+CHUNK_BYTES = 16 << 20
+_TRAILING = "__warehouse_trailing__"
+_MAX_RAW = 1024
+
+
+@dataclass
+class TextPiece:
+    """Whole records of one object: the bytes and the 1-based line number of the first."""
+
+    obj: SourceObject
+    data: bytes
+    first_line: int
+    trailing: bool  # lines end with one extra delimiter (TPC-H .tbl)
+
+
+def _quote_escape(spec: LoadSpec) -> tuple[int, int]:
+    quote = ord(spec.quote) if spec.format == "CSV" or spec.remove_quotes else -1
+    escape = ord("\\") if spec.escape and spec.format != "CSV" else -1
+    return quote, escape
+
+
+def split_text(obj: SourceObject, spec: LoadSpec, chunk_bytes: int = CHUNK_BYTES) -> Iterator[TextPiece]:
+    """Cut an object's decompressed text into pieces of whole records.
+
+    The first ``IGNOREHEADER`` lines are dropped.  Raises ``LoadError`` (naming the object)
+    for a corrupt compressed stream or a read failure.
+    """
+    quote, escape = _quote_escape(spec)
+    rest = b""
+    line = 1
+    header_left = spec.ignore_header
+    trailing: bool | None = None
+    for data in read_chunks(obj, spec.compression, chunk_bytes):
+        buf = rest + data if rest else data
+        if header_left:
+            buf, skipped = _skip_lines(buf, header_left)
+            header_left -= skipped
+            line += skipped
+            if header_left:
+                rest = b""
+                continue
+        arr = np.frombuffer(buf, dtype=np.uint8)
+        cut = int(record_end(arr, quote, escape))
+        if cut <= 0:
+            rest = buf
+            continue
+        piece, rest = buf[:cut], buf[cut:]
+        if trailing is None:
+            trailing = _has_trailing_delimiter(piece, spec)
+        yield TextPiece(obj, piece, line, trailing)
+        line += piece.count(b"\n")
+    if rest and not header_left:
+        if not rest.endswith(b"\n"):
+            rest += b"\n"
+        if trailing is None:
+            trailing = _has_trailing_delimiter(rest, spec)
+        yield TextPiece(obj, rest, line, trailing)
+
+
+def _skip_lines(buf: bytes, count: int) -> tuple[bytes, int]:
+    pos = 0
+    skipped = 0
+    while skipped < count:
+        nl = buf.find(b"\n", pos)
+        if nl < 0:
+            return b"", skipped
+        pos = nl + 1
+        skipped += 1
+    return buf[pos:], skipped
+
+
+def _has_trailing_delimiter(piece: bytes, spec: LoadSpec) -> bool:
+    """Whether the first line has exactly one extra, empty field at the end (``a|b|c|``)."""
+    if spec.format != "DELIMITED" or spec.remove_quotes or spec.escape:
+        return False
+    nl = piece.find(b"\n")
+    first = piece[: nl if nl >= 0 else len(piece)].rstrip(b"\r")
+    delim = spec.delimiter.encode()
+    return first.endswith(delim) and first.count(delim) == spec.width
+
+
+# ----- parsing one piece -------------------------------------------------------------------
+def parse_text(piece: TextPiece, spec: LoadSpec) -> LoadedChunk:
+    """Parse and convert one piece (delimited, CSV or fixed-width)."""
+    if spec.format == "FIXEDWIDTH":
+        return _parse_fixedwidth(piece, spec)
+    names = list(spec.names)
+    read_names = [*names, _TRAILING] if piece.trailing else names
+    invalid: list[tuple[str, int]] = []
+
+    def on_invalid(row: pacsv.InvalidRow) -> str:
+        invalid.append((row.text, row.actual_columns))
+        return "skip"
+
+    quote = spec.quote if spec.format == "CSV" or spec.remove_quotes else False
+    parse_opts = pacsv.ParseOptions(
+        delimiter=spec.delimiter,
+        quote_char=quote,
+        double_quote=spec.format == "CSV",
+        escape_char="\\" if spec.escape and spec.format != "CSV" else False,
+        newlines_in_values=spec.format == "CSV" or spec.escape,
+        ignore_empty_lines=True,
+        invalid_row_handler=on_invalid,
+    )
+    read_opts = pacsv.ReadOptions(column_names=read_names, use_threads=False, block_size=len(piece.data) + 1)
+    convert_opts = pacsv.ConvertOptions(
+        column_types={n: pa.binary() for n in read_names},
+        include_columns=names,
+        strings_can_be_null=False,
+        quoted_strings_can_be_null=False,
+    )
+    filename = piece.obj.url
+    try:
+        table = pacsv.read_csv(pa.BufferReader(piece.data), read_opts, parse_opts, convert_opts)
+    except pa.ArrowInvalid as e:
+        msg = f"cannot parse text: {str(e).splitlines()[0]}"
+        raise LoadError(msg, filename=filename, line_number=piece.first_line) from None
+    columns = [table.column(i).combine_chunks() for i in range(len(names))]
+    nrows = table.num_rows
+    lines: np.ndarray | None = None
+    raw_lines: list[str] | None = None
+    rejects: list[RejectedRow] = []
+    fill_rows: list[list[bytes | None]] = []
+    fill_lines: list[int] = []
+    expected = len(read_names)
+    if invalid:
+        lines, raw_lines, invalid_lines = _map_lines(piece, spec, nrows, invalid)
+        for (text, got), ln in zip(invalid, invalid_lines):
+            if spec.fill_record and got < expected:
+                fields = _split_record(text, spec)[: len(names)]
+                fill_rows.append([f.encode() for f in fields] + [None] * (len(names) - len(fields)))
+                fill_lines.append(ln)
+                continue
+            short = got < expected
+            shown = got - 1 if piece.trailing and got > 0 else got
+            reason = f"line has {shown} field(s), expected {len(names)}" + (" (use FILLRECORD to pad short lines)" if short else "")
+            rejects.append(RejectedRow(filename, ln, None, None, reason, R.ERR_MISSING_FIELDS if short else R.ERR_EXTRA_FIELDS, text[:_MAX_RAW]))
+    if fill_rows:
+        extra = [pa.array([r[i] for r in fill_rows], pa.binary()) for i in range(len(names))]
+        columns = [pa.concat_arrays([c, e]) for c, e in zip(columns, extra)]
+    if lines is None:
+        lines = np.arange(piece.first_line, piece.first_line + nrows, dtype=np.int64)
+    if fill_lines:
+        lines = np.concatenate([lines, np.asarray(fill_lines, dtype=np.int64)])
+
+    def raw_line(row: int) -> str:
+        if raw_lines is not None and row < len(raw_lines):
+            return raw_lines[row][:_MAX_RAW]
+        return _line_text(piece, int(lines[row]))[:_MAX_RAW]
+
+    converted, bad = convert_text(columns, spec, filename=filename, line_numbers=lines, raw_line=raw_line)
+    if bad and raw_lines is None and nrows:
+        # the fast path assumed one record per line; recount before reporting
+        lines, raw_lines, _ = _map_lines(piece, spec, nrows, invalid)
+        if fill_lines:
+            lines = np.concatenate([lines, np.asarray(fill_lines, dtype=np.int64)])
+        converted, bad = convert_text(columns, spec, filename=filename, line_numbers=lines, raw_line=raw_line)
+    rejects.extend(bad)
+    return LoadedChunk(converted, rejects, filename, len(piece.data), nrows + len(invalid))
+
+
+def _records(piece: TextPiece, spec: LoadSpec) -> Iterator[tuple[int, str]]:
+    """(line number, text) of each non-empty record in the piece, in order."""
+    text = piece.data.decode("utf-8", "surrogateescape")
+    if spec.format == "CSV" or spec.remove_quotes:
+        raw = text.split("\n")
+        reader = _csv.reader(iter(raw), delimiter=spec.delimiter, quotechar=spec.quote, doublequote=spec.format == "CSV", strict=False)
+        start = 0
+        for _fields in reader:
+            end = reader.line_num
+            record = "\n".join(raw[start:end]).rstrip("\r")
+            if record:
+                yield piece.first_line + start, record
+            start = end
+        return
+    for i, ln in enumerate(text.split("\n")):
+        ln = ln.rstrip("\r")
+        if ln:
+            yield piece.first_line + i, ln
+
+
+def _map_lines(piece: TextPiece, spec: LoadSpec, nrows: int, invalid: list[tuple[str, int]]) -> tuple[np.ndarray, list[str], list[int]]:
+    """Line numbers and texts of the parsed rows, and line numbers of the invalid ones."""
+    lines = np.zeros(nrows, dtype=np.int64)
+    texts: list[str] = []
+    invalid_lines: list[int] = []
+    k = 0
+    row = 0
+    for ln, rec in _records(piece, spec):
+        if k < len(invalid) and rec == invalid[k][0].rstrip("\r"):
+            invalid_lines.append(ln)
+            k += 1
+            continue
+        if row < nrows:
+            lines[row] = ln
+            texts.append(rec)
+        row += 1
+    while len(invalid_lines) < len(invalid):
+        invalid_lines.append(piece.first_line)
+    return lines, texts, invalid_lines
+
+
+def _line_text(piece: TextPiece, line: int) -> str:
+    starts = line_starts(np.frombuffer(piece.data, dtype=np.uint8))
+    i = line - piece.first_line
+    if i < 0 or i >= len(starts):
+        return ""
+    end = starts[i + 1] if i + 1 < len(starts) else len(piece.data)
+    return piece.data[starts[i] : end].rstrip(b"\r\n").decode("utf-8", "replace")
+
+
+def _split_record(text: str, spec: LoadSpec) -> list[str]:
+    if spec.format == "CSV" or spec.remove_quotes:
+        return next(_csv.reader([text], delimiter=spec.delimiter, quotechar=spec.quote), [])
+    return text.split(spec.delimiter)
+
+
+# ----- fixed width -------------------------------------------------------------------------
+def parse_fixedwidth_spec(spec_text: str, names: tuple[str, ...]) -> list[int]:
+    """Widths from FIXEDWIDTH 'label:width,...' (labels are free text; order = columns)."""
+    widths = []
+    for part in spec_text.split(","):
+        label, sep, width = part.strip().rpartition(":")
+        if not sep or not width.strip().isdigit() or int(width) <= 0:
+            msg = f"invalid FIXEDWIDTH spec {spec_text!r}: expected 'label:width,...'"
+            raise LoadError(msg)
+        widths.append(int(width))
+    if len(widths) != len(names):
+        msg = f"FIXEDWIDTH spec has {len(widths)} field(s) but the column list has {len(names)}"
+        raise LoadError(msg)
+    return widths
+
+
+def _parse_fixedwidth(piece: TextPiece, spec: LoadSpec) -> LoadedChunk:
+    widths = np.asarray(parse_fixedwidth_spec(spec.format_arg or "", spec.names), dtype=np.int64)
+    data = np.frombuffer(piece.data, dtype=np.uint8)
+    starts = line_starts(data)
+    ends = np.empty_like(starts)
+    ends[:-1] = starts[1:] - 1
+    ends[-1] = len(data) - 1 if len(data) and data[-1] == 10 else len(data)
+    cr = (ends > starts) & (data[np.maximum(ends - 1, 0)] == 13)
+    ends = ends - cr
+    keep = ends > starts  # blank lines are skipped
+    starts, ends = starts[keep], ends[keep]
+    line_no = piece.first_line + np.flatnonzero(keep).astype(np.int64)
+    fs, fe = fixed_width_fields(data, starts, ends, widths)
+    columns = []
+    for j in range(len(widths)):
+        lengths = fe[:, j] - fs[:, j]
+        offsets = np.zeros(len(starts) + 1, dtype=np.int64)
+        np.cumsum(lengths, out=offsets[1:])
+        gather = _gather(data, fs[:, j], lengths, int(offsets[-1]))
+        col = pa.Array.from_buffers(pa.large_binary(), len(starts), [None, pa.py_buffer(offsets), pa.py_buffer(gather)])
+        columns.append(_rstrip_spaces(col))
+
+    def raw_line(row: int) -> str:
+        return piece.data[starts[row] : ends[row]].decode("utf-8", "replace")[:_MAX_RAW]
+
+    table, rejects = convert_text(columns, spec, filename=piece.obj.url, line_numbers=line_no, raw_line=raw_line)
+    return LoadedChunk(table, rejects, piece.obj.url, len(piece.data), len(starts))
+
+
+def _gather(data: np.ndarray, starts: np.ndarray, lengths: np.ndarray, total: int) -> np.ndarray:
+    return gather_ranges(data, starts, lengths, total)
+
+
+def _rstrip_spaces(col: pa.Array) -> pa.Array:
+    """Fixed-width fields are padded with blanks: drop trailing ones (as Redshift does).
+
+    Values that are not valid UTF-8 are left for the converter to reject or repair.
+    """
+    import pyarrow.compute as pc
+
+    try:
+        text = col.cast(pa.large_string())
+    except pa.ArrowInvalid:
+        return col
+    return pc.utf8_rtrim(text, characters=" ").cast(pa.large_binary())
