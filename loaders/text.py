@@ -39,6 +39,25 @@ _TRAILING = "__warehouse_trailing__"
 _MAX_RAW = 1024
 
 
+def _quiet_invalid_row_errors() -> None:
+    """pyarrow reports a row it cannot decode for the invalid-row handler through
+    ``sys.unraisablehook`` (then fails the parse, which ``_parse_python`` takes over):
+    keep that report off the user's screen."""
+    import sys
+
+    previous = sys.unraisablehook
+
+    def hook(info):  # type: ignore[no-untyped-def]
+        if getattr(info.object, "__name__", "") == "on_invalid" and isinstance(info.exc_value, UnicodeDecodeError):
+            return
+        previous(info)
+
+    sys.unraisablehook = hook
+
+
+_quiet_invalid_row_errors()
+
+
 @dataclass
 class TextPiece:
     """Whole records of one object: the bytes and the 1-based line number of the first."""
@@ -146,31 +165,35 @@ def parse_text(piece: TextPiece, spec: LoadSpec) -> LoadedChunk:
         quoted_strings_can_be_null=False,
     )
     filename = piece.obj.url
-    try:
-        table = pacsv.read_csv(pa.BufferReader(piece.data), read_opts, parse_opts, convert_opts)
-    except pa.ArrowInvalid as e:
-        msg = f"cannot parse text: {str(e).splitlines()[0]}"
-        raise LoadError(msg, filename=filename, line_number=piece.first_line) from None
-    columns = [table.column(i).combine_chunks() for i in range(len(names))]
-    nrows = table.num_rows
     lines: np.ndarray | None = None
     raw_lines: list[str] | None = None
+    invalid_lines: list[int] = []
+    try:
+        table = pacsv.read_csv(pa.BufferReader(piece.data), read_opts, parse_opts, convert_opts)
+        columns = [table.column(i).combine_chunks() for i in range(len(names))]
+        nrows = table.num_rows
+    except pa.ArrowInvalid:
+        # pyarrow gives up on some malformed input (e.g. invalid UTF-8 in a short row):
+        # split this piece in Python instead, which knows every line exactly
+        columns, lines, raw_lines, invalid, invalid_lines = _parse_python(piece, spec, len(read_names))
+        nrows = len(lines)
     rejects: list[RejectedRow] = []
     fill_rows: list[list[bytes | None]] = []
     fill_lines: list[int] = []
     expected = len(read_names)
-    if invalid:
+    if invalid and lines is None:
         lines, raw_lines, invalid_lines = _map_lines(piece, spec, nrows, invalid)
+    if invalid:
         for (text, got), ln in zip(invalid, invalid_lines):
             if spec.fill_record and got < expected:
                 fields = _split_record(text, spec)[: len(names)]
-                fill_rows.append([f.encode() for f in fields] + [None] * (len(names) - len(fields)))
+                fill_rows.append([f.encode("utf-8", "surrogateescape") for f in fields] + [None] * (len(names) - len(fields)))
                 fill_lines.append(ln)
                 continue
             short = got < expected
             shown = got - 1 if piece.trailing and got > 0 else got
             reason = f"line has {shown} field(s), expected {len(names)}" + (" (use FILLRECORD to pad short lines)" if short else "")
-            rejects.append(RejectedRow(filename, ln, None, None, reason, R.ERR_MISSING_FIELDS if short else R.ERR_EXTRA_FIELDS, text[:_MAX_RAW]))
+            rejects.append(RejectedRow(filename, ln, None, None, reason, R.ERR_MISSING_FIELDS if short else R.ERR_EXTRA_FIELDS, _printable(text)[:_MAX_RAW]))
     if fill_rows:
         extra = [pa.array([r[i] for r in fill_rows], pa.binary()) for i in range(len(names))]
         columns = [pa.concat_arrays([c, e]) for c, e in zip(columns, extra)]
@@ -181,7 +204,7 @@ def parse_text(piece: TextPiece, spec: LoadSpec) -> LoadedChunk:
 
     def raw_line(row: int) -> str:
         if raw_lines is not None and row < len(raw_lines):
-            return raw_lines[row][:_MAX_RAW]
+            return _printable(raw_lines[row])[:_MAX_RAW]
         return _line_text(piece, int(lines[row]))[:_MAX_RAW]
 
     converted, bad = convert_text(columns, spec, filename=filename, line_numbers=lines, raw_line=raw_line)
@@ -193,6 +216,37 @@ def parse_text(piece: TextPiece, spec: LoadSpec) -> LoadedChunk:
         converted, bad = convert_text(columns, spec, filename=filename, line_numbers=lines, raw_line=raw_line)
     rejects.extend(bad)
     return LoadedChunk(converted, rejects, filename, len(piece.data), nrows + len(invalid))
+
+
+def _printable(text: str) -> str:
+    """Text that may hold undecodable bytes (surrogate escapes) as valid UTF-8 for messages."""
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
+def _parse_python(piece: TextPiece, spec: LoadSpec, expected: int) -> tuple[list[pa.Array], np.ndarray, list[str], list[tuple[str, int]], list[int]]:
+    """Split a piece into fields in Python: (columns, row lines, row texts, invalid, their lines).
+
+    The slow path for input pyarrow refuses; bytes that are not UTF-8 survive (as surrogate
+    escapes) so the converter can reject or repair them by ACCEPTINVCHARS.
+    """
+    width = spec.width
+    values: list[list[bytes | None]] = [[] for _ in range(width)]
+    lines: list[int] = []
+    texts: list[str] = []
+    invalid: list[tuple[str, int]] = []
+    invalid_lines: list[int] = []
+    for ln, rec in _records(piece, spec):
+        fields = _split_record(rec, spec)
+        if len(fields) != expected:
+            invalid.append((rec, len(fields)))
+            invalid_lines.append(ln)
+            continue
+        for i in range(width):
+            values[i].append(fields[i].encode("utf-8", "surrogateescape"))
+        lines.append(ln)
+        texts.append(rec)
+    columns = [pa.array(v, pa.binary()) for v in values]
+    return columns, np.asarray(lines, dtype=np.int64), texts, invalid, invalid_lines
 
 
 def _records(piece: TextPiece, spec: LoadSpec) -> Iterator[tuple[int, str]]:
@@ -247,7 +301,23 @@ def _line_text(piece: TextPiece, line: int) -> str:
 
 def _split_record(text: str, spec: LoadSpec) -> list[str]:
     if spec.format == "CSV" or spec.remove_quotes:
-        return next(_csv.reader([text], delimiter=spec.delimiter, quotechar=spec.quote), [])
+        return next(_csv.reader([text], delimiter=spec.delimiter, quotechar=spec.quote, doublequote=spec.format == "CSV"), [])
+    if spec.escape:
+        fields, cur, i = [], [], 0
+        while i < len(text):
+            c = text[i]
+            if c == "\\" and i + 1 < len(text):
+                cur.append(text[i + 1])
+                i += 2
+                continue
+            if c == spec.delimiter:
+                fields.append("".join(cur))
+                cur = []
+            else:
+                cur.append(c)
+            i += 1
+        fields.append("".join(cur))
+        return fields
     return text.split(spec.delimiter)
 
 

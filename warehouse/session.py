@@ -10,6 +10,7 @@ back; inside a transaction the transaction is aborted (SQLSTATE 25P02) until ROL
 
 from __future__ import annotations
 
+import datetime as _dt
 import re
 import threading
 from collections import OrderedDict
@@ -18,6 +19,7 @@ from typing import Any
 import pyarrow as pa
 from sqlglot import exp
 
+from warehouse.catalog.system_log import system_log
 from warehouse.errors import Error, InternalError, NotSupportedError, ProgrammingError
 from warehouse.exec.executor import ExecContext, execute
 from warehouse.optimizer import optimize
@@ -32,7 +34,7 @@ _TXN_WORDS = re.compile(
     re.IGNORECASE,
 )
 PLAN_CACHE_SIZE = 256
-NONDETERMINISTIC = {"getdate", "sysdate", "random", "now", "timeofday", "current_date", "current_timestamp"}
+NONDETERMINISTIC = {"getdate", "sysdate", "random", "now", "timeofday", "current_date", "current_timestamp", "pg_last_copy_count", "pg_last_copy_id"}
 
 
 def _nondeterministic(ast: exp.Expression) -> bool:
@@ -62,6 +64,10 @@ class Session:
         self.cancel_event = threading.Event()
         self._plans: OrderedDict[tuple[Any, ...], Plan] = OrderedDict()
         self.progress: Any = None
+        self.cursors: dict[str, Any] = {}  # open SQL cursors by name (statements/cursors.py)
+        self.pid = 0  # the server's backend pid (stl_query.pid, pg_backend_pid)
+        self.database_name = "dev"
+        self.user_id: int | None = None  # usesysid, looked up on first use
 
     # ------------------------------------------------------------------ public API
     def execute(self, sql: str, params: list[Any] | None = None) -> Result:
@@ -90,11 +96,13 @@ class Session:
             msg = "current transaction is aborted, commands ignored until end of transaction block"
             raise ProgrammingError(msg, sqlstate="25P02")
         self.cancel_event.clear()
-        self.last_query_id += 1
+        self.last_query_id = system_log(self.db).next_query_id()
+        started = _dt.datetime.now(_dt.timezone.utc).replace(tzinfo=None)
         try:
             result = self._dispatch(ast, sql, params)
         except Error:
             self._fail()
+            self._record_query(sql, started, aborted=True)
             raise
         except (KeyboardInterrupt, MemoryError):
             self._fail()
@@ -106,7 +114,20 @@ class Session:
         if not self.in_transaction and self.txn is not None:
             self.txn.commit()
             self.txn = None
+        self._record_query(sql, started)
         return result
+
+    def _record_query(self, sql: str, started: Any, aborted: bool = False) -> None:
+        """One ``stl_query`` row per statement (user, start, end, text)."""
+        if self.user_id is None:
+            from warehouse.auth.users import user_id
+
+            self.user_id = user_id(self.catalog(), self.user) or 0
+        end = _dt.datetime.now(_dt.timezone.utc).replace(tzinfo=None)
+        row = {"userid": self.user_id, "query": self.last_query_id, "pid": self.pid, "database": self.database_name,
+               "querytxt": sql[:4000], "starttime": started, "endtime": end, "aborted": int(aborted), "username": self.user,
+               "label": "default", "xid": 0, "insert_pristine": 0, "concurrency_scaling_status": 0}
+        system_log(self.db).append("stl_query", [row])
 
     def commit(self) -> None:
         if self.in_transaction or self.txn is not None:
@@ -120,6 +141,9 @@ class Session:
         """Raise 42501 unless this session's user may ``privilege`` (SELECT, INSERT, UPDATE,
         DELETE) the relation.  Every user may do everything until users and grants exist
         (the server issue); statements call this before touching a table."""
+        from warehouse.auth.privileges import check_privilege
+
+        check_privilege(self, schema, name, privilege)
 
     def cancel(self) -> None:
         """Cancel the running statement (from another thread)."""
@@ -150,6 +174,7 @@ class Session:
         return Result(status="ROLLBACK")
 
     def _end_transaction(self, *, commit: bool) -> None:
+        self.cursors.clear()  # SQL cursors (statements/cursors.py) end with their transaction
         txn, self.txn = self.txn, None
         self.in_transaction = False
         self.aborted = False
@@ -222,7 +247,10 @@ class Session:
                 return t
             return system_view(catalog, name.split(".")[-1])
 
-        return Binder(catalog, params=params, run_plan=self.run_plan, system_view=sysview, sql=sql)
+        from warehouse.catalog.pg_functions import SessionFunctions
+
+        return Binder(catalog, params=params, run_plan=self.run_plan, system_view=sysview, sql=sql, check_privilege=self.check_privilege,
+                      session_function=SessionFunctions(self).bind)
 
     def plan_query(self, ast: exp.Expression, sql: str, params: list[Any]) -> Plan:
         """Bind and optimise a query; plans are cached by text, parameters and catalog."""
