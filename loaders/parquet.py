@@ -21,7 +21,7 @@ def read_parquet(paths: list[str], columns: list[str] | None = None) -> Iterator
     Parameters
     ----------
     paths
-        Parquet files (see ``loaders.sources.resolve_local``).
+        Parquet files (local paths).
     columns
         Columns to read, in this order; None reads all.  A missing column is an error
         naming the file and column.

@@ -6,7 +6,11 @@ import pytest
 
 from loaders.parquet import read_parquet
 from loaders.rejects import LoadError, RejectedRow
-from loaders.sources import resolve, resolve_local
+from loaders.objectstore import list_objects
+
+
+def resolve_local(source):
+    return [o.url for o in list_objects(source)]
 
 
 @pytest.fixture
@@ -49,14 +53,14 @@ def test_nothing_matches_names_the_path(tree):
     assert ei.value.filename == str(tree / "nope")
 
 
-def test_s3_not_yet():
-    with pytest.raises(LoadError, match="S3 sources are not supported yet"):
-        resolve("s3://bucket/key")
+def test_unknown_scheme_is_named():
+    with pytest.raises(LoadError, match="unsupported URL scheme 'gs'"):
+        list_objects("gs://bucket/key")
 
 
 def test_rejected_row_from_error():
     e = LoadError("bad", filename="f", line_number=3, colname="c", raw_value="x")
-    assert e.to_rejected_row() == RejectedRow("f", 3, "c", "x", "bad")
+    assert e.to_rejected_row() == RejectedRow("f", 3, "c", "x", "bad", e.err_code)
     assert "line 3" in str(e) and "'x'" in str(e) and "column c" in str(e)
 
 

@@ -83,6 +83,16 @@ def encode_numeric(values: np.ndarray, valid: np.ndarray | None, requested: str)
     return data, scheme.NAME, zm
 
 
+def _used_codes(codes: np.ndarray, dict_size: int) -> np.ndarray:
+    """The distinct codes of a block, ascending: a bitmap pass for dictionaries not much
+    larger than the block (O(n)), a sort otherwise (identity dictionaries of unique text)."""
+    if dict_size <= 4 * len(codes):
+        seen = np.zeros(dict_size, dtype=np.bool_)
+        seen[codes] = True
+        return np.flatnonzero(seen).astype(codes.dtype, copy=False)
+    return np.unique(codes)
+
+
 def encode_string(codes: np.ndarray, valid: np.ndarray | None, dictionary: pa.Array, requested: str) -> tuple[bytes, str, ZoneMap]:
     """Encode one block of dictionary-coded strings (codes index ``dictionary``)."""
     n = len(codes)
@@ -91,7 +101,7 @@ def encode_string(codes: np.ndarray, valid: np.ndarray | None, dictionary: pa.Ar
         nulls = n - int(np.count_nonzero(valid))
         if nulls == 0:
             valid = None
-    used = np.unique(codes[valid] if nulls else codes)
+    used = _used_codes(codes[valid] if nulls else codes, len(dictionary))
     if len(used):
         lut = np.empty(len(dictionary), dtype=np.int32)
         lut[used] = np.arange(len(used), dtype=np.int32)
