@@ -5,7 +5,8 @@ entries) and ``data`` (uint8) buffers plus ``valid`` (True where a value is pres
 returns the parsed values with an ``ok`` mask: False where the text was present but is not a
 valid value, so the caller can reject exactly those rows (and name them) while the rest load.
 Surrounding blanks (space, tab, CR) are allowed around numbers and dates, as Redshift's COPY
-allows them.
+allows them; an empty or blank field is NULL, so the numeric kernels return a third array,
+``present`` (``valid`` without the blank fields).
 
 Decimals are parsed into scaled int64 exactly (no float on the way): digits beyond the scale
 are truncated, or rounded half away from zero when ``round_dec`` (COPY's ROUNDEC); a value
@@ -49,12 +50,13 @@ def parse_int64(offsets, data, valid):
     n = len(offsets) - 1
     out = np.zeros(n, np.int64)
     ok = np.ones(n, np.bool_)
+    present = valid.copy()
     for i in range(n):
         if not valid[i]:
             continue
         lo, hi = _trim(data, offsets[i], offsets[i + 1])
-        if lo == hi:
-            ok[i] = False
+        if lo == hi:  # an empty or blank field is NULL
+            present[i] = False
             continue
         neg = False
         c = data[lo]
@@ -79,7 +81,7 @@ def parse_int64(offsets, data, valid):
             ok[i] = False
             continue
         out[i] = -acc if neg else acc
-    return out, ok
+    return out, ok, present
 
 
 @njit(nogil=True, cache=True)
@@ -88,11 +90,15 @@ def parse_decimal(offsets, data, valid, scale, max_abs, round_dec):
     n = len(offsets) - 1
     out = np.zeros(n, np.int64)
     ok = np.ones(n, np.bool_)
+    present = valid.copy()
     limit = np.int64(max_abs)
     for i in range(n):
         if not valid[i]:
             continue
         lo, hi = _trim(data, offsets[i], offsets[i + 1])
+        if lo == hi:  # an empty or blank field is NULL
+            present[i] = False
+            continue
         neg = False
         if lo < hi and (data[lo] == 45 or data[lo] == 43):
             neg = data[lo] == 45
@@ -144,7 +150,7 @@ def parse_decimal(offsets, data, valid, scale, max_abs, round_dec):
                 ok[i] = False
                 continue
         out[i] = -acc if neg else acc
-    return out, ok
+    return out, ok, present
 
 
 @njit(nogil=True, cache=True)
@@ -205,16 +211,20 @@ def parse_date(offsets, data, valid):
     n = len(offsets) - 1
     out = np.zeros(n, np.int32)
     ok = np.ones(n, np.bool_)
+    present = valid.copy()
     for i in range(n):
         if not valid[i]:
             continue
         lo, hi = _trim(data, offsets[i], offsets[i + 1])
+        if lo == hi:  # an empty or blank field is NULL
+            present[i] = False
+            continue
         days, end = _date_at(data, lo, hi)
         if end != hi:
             ok[i] = False
             continue
         out[i] = days
-    return out, ok
+    return out, ok, present
 
 
 @njit(nogil=True, cache=True)
@@ -227,10 +237,14 @@ def parse_timestamp(offsets, data, valid):
     n = len(offsets) - 1
     out = np.zeros(n, np.int64)
     ok = np.ones(n, np.bool_)
+    present = valid.copy()
     for i in range(n):
         if not valid[i]:
             continue
         lo, hi = _trim(data, offsets[i], offsets[i + 1])
+        if lo == hi:  # an empty or blank field is NULL
+            present[i] = False
+            continue
         days, p = _date_at(data, lo, hi)
         if p < 0:
             ok[i] = False
@@ -291,7 +305,7 @@ def parse_timestamp(offsets, data, valid):
             ok[i] = False
             continue
         out[i] = us
-    return out, ok
+    return out, ok, present
 
 
 @njit(nogil=True, cache=True)

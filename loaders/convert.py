@@ -97,6 +97,7 @@ def convert_text(
     line_numbers: np.ndarray,
     raw_line: Callable[[int], str] | None = None,
     positions: list[np.ndarray] | None = None,
+    marker_possible: bool = True,
 ) -> tuple[pa.Table, list[RejectedRow]]:
     """Convert one chunk's fields to the target schema.
 
@@ -110,6 +111,9 @@ def convert_text(
         Gives the input text of row ``i``, called only for rejected rows.
     positions
         Optional byte offset of each field within its line, per column.
+    marker_possible
+        False when the caller knows the NULL AS text does not occur in the input (saves a
+        comparison per column).
 
     Returns
     -------
@@ -118,7 +122,7 @@ def convert_text(
         removed row (its first failing column).
     """
     n = len(columns[0]) if columns else 0
-    outcomes = [_convert_column(_flat(columns[i]), spec, i) for i in range(spec.width)]
+    outcomes = [_convert_column(_flat(columns[i]), spec, i, marker_possible) for i in range(spec.width)]
     for i, required in enumerate(spec.not_null):
         o = outcomes[i]
         if required and o.values is not None and o.values.null_count:
@@ -183,41 +187,45 @@ def _present(arr: pa.Array, spec: LoadSpec) -> pa.Array:
     return pc.if_else(hit, pa.scalar(None, arr.type), arr)
 
 
-def _convert_column(arr: pa.Array, spec: LoadSpec, i: int) -> _Column:
+def _convert_column(arr: pa.Array, spec: LoadSpec, i: int, marker_possible: bool = True) -> _Column:
     t = spec.types[i]
-    arr = _present(arr, spec)
+    if marker_possible:
+        arr = _present(arr, spec)
     if pa.types.is_string(t):
         return _text(arr, spec, i)
     offsets, data, valid = text_buffers(arr)
-    blank = K.blank_fields(offsets, data, valid)
-    if blank.any():  # an empty (or blank) field is NULL for every non-character type
-        valid = valid & ~blank
     n = len(arr)
-    validity = None if valid.all() else pa.py_buffer(np.packbits(valid, bitorder="little"))
     if pa.types.is_integer(t):
-        values, ok = K.parse_int64(offsets, data, valid)
+        values, ok, valid = K.parse_int64(offsets, data, valid)
         lo, hi = INT_RANGES[t.bit_width]
         if t.bit_width < 64:
             ok &= (values >= lo) & (values <= hi)
-        return _result(pa.Array.from_buffers(t, n, [validity, pa.py_buffer(values.astype(t.to_pandas_dtype(), copy=False))]), ok, valid, R.ERR_INTEGER, f"invalid digit or out of range for {t}")
+        return _result(pa.Array.from_buffers(t, n, [_validity(valid), pa.py_buffer(values.astype(t.to_pandas_dtype(), copy=False))]), ok, valid, R.ERR_INTEGER, f"invalid digit or out of range for {t}")
     if pa.types.is_decimal(t):
         limit = 10**t.precision if t.precision <= 18 else (1 << 63) - 1
-        values, ok = K.parse_decimal(offsets, data, valid, t.scale, limit, spec.round_dec)
+        values, ok, valid = K.parse_decimal(offsets, data, valid, t.scale, limit, spec.round_dec)
         words = np.empty((n, 2), dtype=np.int64)
         words[:, 0] = values
         words[:, 1] = values >> 63
-        arrow = pa.Array.from_buffers(t, n, [validity, pa.py_buffer(words)])
+        arrow = pa.Array.from_buffers(t, n, [_validity(valid), pa.py_buffer(words)])
         return _result(arrow, ok, valid, R.ERR_DECIMAL, f"invalid numeric value or overflow for DECIMAL({t.precision},{t.scale})")
     if pa.types.is_date(t):
-        return _dates(arr, offsets, data, valid, validity, spec)
+        return _dates(arr, offsets, data, valid, spec)
     if pa.types.is_timestamp(t):
-        return _timestamps(arr, offsets, data, valid, validity, spec, t)
+        return _timestamps(arr, offsets, data, valid, spec, t)
+    blank = K.blank_fields(offsets, data, valid)
+    if blank.any():  # an empty (or blank) field is NULL for every non-character type
+        valid = valid & ~blank
     if pa.types.is_floating(t):
         return _floats(arr, valid, t)
     if pa.types.is_boolean(t):
         return _booleans(arr, valid)
     msg = f"cannot load type {t}"
     raise R.LoadError(msg)
+
+
+def _validity(valid: np.ndarray) -> pa.Buffer | None:
+    return None if valid.all() else pa.py_buffer(np.packbits(valid, bitorder="little"))
 
 
 def _result(values: pa.Array, ok: np.ndarray, valid: np.ndarray, code: int, reason: str) -> _Column:
@@ -323,11 +331,11 @@ def _strptime_fallback(s: pa.Array, rows: np.ndarray, formats: list[str], unit: 
     return values, parsed
 
 
-def _dates(arr, offsets, data, valid, validity, spec: LoadSpec) -> _Column:
+def _dates(arr, offsets, data, valid, spec: LoadSpec) -> _Column:
     n = len(arr)
     fmt = spec.date_format
     if fmt is None or fmt.lower() == "auto":
-        days, ok = K.parse_date(offsets, data, valid)
+        days, ok, valid = K.parse_date(offsets, data, valid)
         retry = valid & ~ok
         if fmt is not None and retry.any():
             s, _ = _utf8_or_bad(arr)
@@ -335,23 +343,24 @@ def _dates(arr, offsets, data, valid, validity, spec: LoadSpec) -> _Column:
             days = np.where(parsed, secs // 86400, days).astype(np.int32)
             ok = ok | parsed
     else:
+        valid = valid & ~K.blank_fields(offsets, data, valid)
         s, _ = _utf8_or_bad(arr)
         secs, parsed = _strptime_fallback(s, valid, [strptime_pattern(fmt)], "s")
         days = (secs // 86400).astype(np.int32)
         ok = parsed | ~valid
-    values = pa.Array.from_buffers(pa.date32(), n, [validity, pa.py_buffer(days.astype(np.int32, copy=False))])
+    values = pa.Array.from_buffers(pa.date32(), n, [_validity(valid), pa.py_buffer(days.astype(np.int32, copy=False))])
     return _result(values, ok, valid, R.ERR_DATE, "invalid date" + (f" for DATEFORMAT '{fmt}'" if fmt else ""))
 
 
-def _timestamps(arr, offsets, data, valid, validity, spec: LoadSpec, t: pa.DataType) -> _Column:
+def _timestamps(arr, offsets, data, valid, spec: LoadSpec, t: pa.DataType) -> _Column:
     n = len(arr)
     fmt = spec.time_format
     low = fmt.lower() if fmt else None
     if low in ("epochsecs", "epochmillisecs"):
-        ints, ok = K.parse_int64(offsets, data, valid)
+        ints, ok, valid = K.parse_int64(offsets, data, valid)
         us = ints * (1_000_000 if low == "epochsecs" else 1_000)
     elif fmt is None or low == "auto":
-        us, ok = K.parse_timestamp(offsets, data, valid)
+        us, ok, valid = K.parse_timestamp(offsets, data, valid)
         retry = valid & ~ok
         if fmt is not None and retry.any():
             s, _ = _utf8_or_bad(arr)
@@ -359,10 +368,11 @@ def _timestamps(arr, offsets, data, valid, validity, spec: LoadSpec, t: pa.DataT
             us = np.where(parsed, got, us)
             ok = ok | parsed
     else:
+        valid = valid & ~K.blank_fields(offsets, data, valid)
         s, _ = _utf8_or_bad(arr)
         us, parsed = _strptime_fallback(s, valid, [strptime_pattern(fmt)], "us")
         ok = parsed | ~valid
-    values = pa.Array.from_buffers(t, n, [validity, pa.py_buffer(us.astype(np.int64, copy=False))])
+    values = pa.Array.from_buffers(t, n, [_validity(valid), pa.py_buffer(us.astype(np.int64, copy=False))])
     return _result(values, ok, valid, R.ERR_TIMESTAMP, "invalid timestamp" + (f" for TIMEFORMAT '{fmt}'" if fmt else ""))
 
 

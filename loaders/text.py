@@ -207,13 +207,15 @@ def parse_text(piece: TextPiece, spec: LoadSpec) -> LoadedChunk:
             return _printable(raw_lines[row])[:_MAX_RAW]
         return _line_text(piece, int(lines[row]))[:_MAX_RAW]
 
-    converted, bad = convert_text(columns, spec, filename=filename, line_numbers=lines, raw_line=raw_line)
+    marker = spec.null_as.encode("utf-8", "surrogateescape") if spec.null_as else b""
+    maybe_null = bool(marker) and marker in piece.data
+    converted, bad = convert_text(columns, spec, filename=filename, line_numbers=lines, raw_line=raw_line, marker_possible=maybe_null)
     if bad and raw_lines is None and nrows:
         # the fast path assumed one record per line; recount before reporting
         lines, raw_lines, _ = _map_lines(piece, spec, nrows, invalid)
         if fill_lines:
             lines = np.concatenate([lines, np.asarray(fill_lines, dtype=np.int64)])
-        converted, bad = convert_text(columns, spec, filename=filename, line_numbers=lines, raw_line=raw_line)
+        converted, bad = convert_text(columns, spec, filename=filename, line_numbers=lines, raw_line=raw_line, marker_possible=maybe_null)
     rejects.extend(bad)
     return LoadedChunk(converted, rejects, filename, len(piece.data), nrows + len(invalid))
 
