@@ -216,8 +216,23 @@ def parse_text(piece: TextPiece, spec: LoadSpec) -> LoadedChunk:
         if fill_lines:
             lines = np.concatenate([lines, np.asarray(fill_lines, dtype=np.int64)])
         converted, bad = convert_text(columns, spec, filename=filename, line_numbers=lines, raw_line=raw_line, marker_possible=maybe_null)
-    rejects.extend(bad)
+    rejects.extend(_with_positions(bad, spec) if spec.format == "DELIMITED" else bad)
     return LoadedChunk(converted, rejects, filename, len(piece.data), nrows + len(invalid))
+
+
+def _with_positions(rejects: list[RejectedRow], spec: LoadSpec) -> list[RejectedRow]:
+    """Fill ``position`` (the field's 0-based byte offset in its line, as stl_load_errors has)."""
+    from dataclasses import replace
+
+    out = []
+    for r in rejects:
+        if r.colname in spec.names and r.raw_line is not None and not spec.escape and not spec.remove_quotes:
+            k = spec.names.index(r.colname)
+            fields = r.raw_line.split(spec.delimiter)
+            if k < len(fields):
+                r = replace(r, position=sum(len(f.encode()) + 1 for f in fields[:k]))
+        out.append(r)
+    return out
 
 
 def _printable(text: str) -> str:

@@ -66,6 +66,27 @@ def test_each_failure_kind_fails_the_copy_and_is_logged(tmp_path, con, bad, coln
     assert raw_line == text.rstrip("\n")
 
 
+def test_position_and_type_columns(tmp_path, con):
+    p = write(tmp_path, GOOD + "2|bob|1.00|2024-02-30|t|\n")
+    con.execute(f"COPY t FROM '{p}' MAXERROR 1")
+    got = rows(con, "SELECT position, type, col_length, raw_field_value FROM stl_load_errors ORDER BY starttime DESC LIMIT 1")
+    assert got == [(11, "date", None, "2024-02-30")]  # "2|bob|1.00|" is 11 bytes
+
+
+def test_orc(tmp_path, con):
+    import pyarrow as pa
+    import pyarrow.orc as orc
+
+    t = pa.table({"id": pa.array([5, 6], pa.int32()), "name": ["a", "b"], "amount": pa.array([1.25, 2.5]),
+                  "day": pa.array([dt.date(2024, 1, 1), None]), "ok": [True, False],
+                  "ts": pa.array([dt.datetime(2024, 1, 1, 1, 2, 3), None], pa.timestamp("us"))})
+    orc.write_table(t, str(tmp_path / "t.orc"))
+    con.execute(f"COPY t FROM '{tmp_path / 't.orc'}' FORMAT AS ORC")
+    assert rows(con, "SELECT id, name, amount, day FROM t ORDER BY id") == [
+        (5, "a", Decimal("1.25"), dt.date(2024, 1, 1)), (6, "b", Decimal("2.50"), None)
+    ]
+
+
 def test_maxerror_skips_bad_rows_and_loads_the_rest(tmp_path, con):
     body = GOOD + "".join(b if isinstance(b, str) else b.decode("latin-1") for b, *_ in BAD_LINES[:5]) + GOOD.replace("1|", "3|", 1)
     p = write(tmp_path, body)
