@@ -15,7 +15,7 @@ import pyarrow as pa
 from loaders.objectstore import SourceObject
 from loaders.rejects import LoadError
 
-__all__ = ["CODECS", "open_stream", "read_chunks", "compression_for_name"]
+__all__ = ["CODECS", "fill", "open_stream", "read_chunks", "compression_for_name"]
 
 CODECS = {"GZIP": "gzip", "BZIP2": "bz2", "ZSTD": "zstd", "LZ4": "lz4"}
 _EXTENSIONS = {".gz": "GZIP", ".gzip": "GZIP", ".bz2": "BZIP2", ".zst": "ZSTD", ".zstd": "ZSTD", ".lz4": "LZ4", ".lzo": "LZOP"}
@@ -72,3 +72,29 @@ def read_chunks(obj: SourceObject, compression: str | None, size: int) -> Any:
             stream.close()
         except (OSError, pa.ArrowException):
             pass
+
+
+def fill(stream: Any, view: memoryview, obj: SourceObject, compression: str | None) -> int:
+    """Read into ``view`` until it is full or the stream ends; the bytes read.
+
+    Raises ``LoadError`` naming the object for a corrupt or truncated stream.
+    """
+    got = 0
+    size = len(view)
+    readinto = getattr(stream, "readinto", None)
+    try:
+        while got < size:
+            if readinto is not None:
+                n = readinto(view[got:])
+            else:
+                data = stream.read(size - got)
+                n = len(data)
+                view[got : got + n] = data
+            if not n:
+                break
+            got += n
+    except (OSError, pa.ArrowException, EOFError, ValueError) as e:
+        what = f"{compression.upper()} data" if compression else "object"
+        msg = f"cannot read {what} (corrupt or truncated?): {str(e).splitlines()[0] if str(e) else type(e).__name__}"
+        raise LoadError(msg, filename=obj.url) from None
+    return got

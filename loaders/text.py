@@ -24,9 +24,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-from kernels.text_split import fixed_width_fields, gather_ranges, line_starts, record_end
+from kernels.text_split import count_newlines, fixed_width_fields, gather_ranges, line_starts, record_end
 from loaders import rejects as R
-from loaders.compression import read_chunks
+from loaders.compression import fill, open_stream
 from loaders.convert import convert_text
 from loaders.objectstore import SourceObject
 from loaders.rejects import LoadError, RejectedRow
@@ -63,7 +63,7 @@ class TextPiece:
     """Whole records of one object: the bytes and the 1-based line number of the first."""
 
     obj: SourceObject
-    data: bytes
+    data: bytearray
     first_line: int
     trailing: bool  # lines end with one extra delimiter (TPC-H .tbl)
 
@@ -85,43 +85,58 @@ def split_text(obj: SourceObject, spec: LoadSpec, chunk_bytes: int = CHUNK_BYTES
     line = 1
     header_left = spec.ignore_header
     trailing: bool | None = None
-    for data in read_chunks(obj, spec.compression, chunk_bytes):
-        buf = rest + data if rest else data
-        if header_left:
-            buf, skipped = _skip_lines(buf, header_left)
-            header_left -= skipped
-            line += skipped
+    stream = open_stream(obj, spec.compression)
+    try:
+        eof = False
+        while not eof:
+            # read straight into the piece's own buffer, behind the carried partial record
+            buf = bytearray(len(rest) + chunk_bytes)
+            buf[: len(rest)] = rest
+            got = fill(stream, memoryview(buf)[len(rest) :], obj, spec.compression)
+            eof = got < chunk_bytes
+            size = len(rest) + got
             if header_left:
-                rest = b""
+                skipped_to, skipped = _skip_lines(buf, size, header_left)
+                header_left -= skipped
+                line += skipped
+                if header_left:
+                    rest = b""
+                    continue
+                buf = buf[skipped_to:size]
+                size = len(buf)
+            cut = size if eof else int(record_end(np.frombuffer(buf, dtype=np.uint8, count=size), quote, escape))
+            if cut <= 0:
+                rest = bytes(buf[:size])
                 continue
-        arr = np.frombuffer(buf, dtype=np.uint8)
-        cut = int(record_end(arr, quote, escape))
-        if cut <= 0:
-            rest = buf
-            continue
-        piece, rest = buf[:cut], buf[cut:]
-        if trailing is None:
-            trailing = _has_trailing_delimiter(piece, spec)
-        yield TextPiece(obj, piece, line, trailing)
-        line += piece.count(b"\n")
-    if rest and not header_left:
-        if not rest.endswith(b"\n"):
-            rest += b"\n"
-        if trailing is None:
-            trailing = _has_trailing_delimiter(rest, spec)
-        yield TextPiece(obj, rest, line, trailing)
+            rest = bytes(buf[cut:size])
+            if cut < len(buf):
+                del buf[cut:]
+            if not len(buf):
+                continue
+            if eof and buf[-1:] != b"\n":
+                buf += b"\n"
+            if trailing is None:
+                trailing = _has_trailing_delimiter(buf, spec)
+            yield TextPiece(obj, buf, line, trailing)
+            line += int(count_newlines(np.frombuffer(buf, dtype=np.uint8), len(buf)))
+    finally:
+        try:
+            stream.close()
+        except (OSError, pa.ArrowException):
+            pass
 
 
-def _skip_lines(buf: bytes, count: int) -> tuple[bytes, int]:
+def _skip_lines(buf: bytearray, size: int, count: int) -> tuple[int, int]:
+    """(offset after up to ``count`` lines, lines skipped) within ``buf[:size]``."""
     pos = 0
     skipped = 0
     while skipped < count:
-        nl = buf.find(b"\n", pos)
+        nl = buf.find(b"\n", pos, size)
         if nl < 0:
-            return b"", skipped
+            return size, skipped
         pos = nl + 1
         skipped += 1
-    return buf[pos:], skipped
+    return pos, skipped
 
 
 def _has_trailing_delimiter(piece: bytes, spec: LoadSpec) -> bool:

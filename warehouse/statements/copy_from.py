@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -41,8 +42,8 @@ APPLIED = {
     "SESSION_TOKEN", "CREDENTIALS", "IAM_ROLE", "REGION", "ENCODING", "NOLOAD", "IGNOREALLERRORS",
 }
 NO_EFFECT = {"COMPUPDATE", "STATUPDATE", "COMPROWS", "READRATIO", "ACCEPTANYDATE"}
-FLUSH_ROWS = 4 << 20  # rows buffered before they are appended (each append sorts its rows)
-FLUSH_BYTES = 384 << 20
+FLUSH_ROWS = 2 << 20  # rows buffered before they are appended (each append sorts its rows)
+FLUSH_BYTES = 256 << 20
 MAX_LOGGED_ERRORS = 10_000  # rejected rows kept in stl_load_errors per COPY
 
 
@@ -88,15 +89,26 @@ def _copy(session: "Session", ast: Any) -> Result:
     buffered_rows = 0
     buffered_bytes = 0
     loaded = 0
+    # storage work (distribute, sort, encode, write) runs on its own thread while the next
+    # batch is parsed; one append in flight at a time keeps memory bounded and the order
+    # of appends to the transaction serial
+    appender = ThreadPoolExecutor(max_workers=1, thread_name_prefix="copy-append")
+    in_flight: list[Future[int]] = []
+
+    def wait_appends() -> None:
+        nonlocal loaded
+        while in_flight:
+            loaded += in_flight.pop(0).result()
 
     def flush() -> None:
-        nonlocal buffered, buffered_rows, buffered_bytes, loaded
+        nonlocal buffered, buffered_rows, buffered_bytes
         if not buffered:
             return
         arrow = pa.concat_tables(buffered)
         buffered, buffered_rows, buffered_bytes = [], 0, 0
         if not cmd.flag("NOLOAD"):
-            loaded += _append(txn, schema, d, columns, arrow)
+            wait_appends()
+            in_flight.append(appender.submit(_append, txn, schema, d, columns, arrow))
 
     from loaders.pipeline import load_chunks
 
@@ -123,11 +135,15 @@ def _copy(session: "Session", ast: Any) -> Result:
             reporter.add(chunk.table.num_rows, chunk.nbytes, chunk.filename)
         if len(rejected) <= max_error:
             flush()
+        wait_appends()
     except LoadError as e:
         _log_errors(log, session, query_id, d, rejected, start_ts, table_id=_table_id(table))
         raise DataError(f"COPY failed: {e}", sqlstate="22P04") from None
     finally:
         chunks.close()
+        for f in in_flight:  # an error or cancel: let a running append finish before rollback
+            f.exception()
+        appender.shutdown(wait=True)
         reporter.finish()
     _log_errors(log, session, query_id, d, rejected, start_ts, table_id=_table_id(table))
     if len(rejected) > max_error:

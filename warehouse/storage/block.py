@@ -84,9 +84,9 @@ def encode_numeric(values: np.ndarray, valid: np.ndarray | None, requested: str)
 
 
 def _used_codes(codes: np.ndarray, dict_size: int) -> np.ndarray:
-    """The distinct codes of a block, ascending: a bitmap pass for dictionaries not much
-    larger than the block (O(n)), a sort otherwise (identity dictionaries of unique text)."""
-    if dict_size <= 4 * len(codes):
+    """The distinct codes of a block, ascending: a bitmap pass (O(n + dictionary)) unless the
+    dictionary dwarfs the block, where sorting the block's codes is cheaper."""
+    if dict_size <= 64 * len(codes):
         seen = np.zeros(dict_size, dtype=np.bool_)
         seen[codes] = True
         return np.flatnonzero(seen).astype(codes.dtype, copy=False)
