@@ -42,8 +42,8 @@ APPLIED = {
     "SESSION_TOKEN", "CREDENTIALS", "IAM_ROLE", "REGION", "ENCODING", "NOLOAD", "IGNOREALLERRORS",
 }
 NO_EFFECT = {"COMPUPDATE", "STATUPDATE", "COMPROWS", "READRATIO", "ACCEPTANYDATE"}
-FLUSH_ROWS = 2 << 20  # rows buffered before they are appended (each append sorts its rows)
-FLUSH_BYTES = 256 << 20
+FLUSH_ROWS = 1 << 20  # rows buffered before they are appended (each append sorts its rows)
+FLUSH_BYTES = 160 << 20
 MAX_LOGGED_ERRORS = 10_000  # rejected rows kept in stl_load_errors per COPY
 
 
