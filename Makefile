@@ -1,7 +1,9 @@
 # warehouse: developer entry points. Every target builds .venv from scratch when it is missing.
-#   make demo   load TPC-H SF0.1 into demo.wh and run a few queries
+#   make demo   replay the Redshift lab (COPY users from a loopback S3 server), then load
+#               TPC-H SF0.1 into demo.wh and run a few queries
 #   make test   run the test suite
 #   make bench  TPC-H SF1 side by side with DuckDB and Polars (python -m bench.tpch)
+#   make bench-load  COPY lineitem.tbl (local file and loopback S3) vs DuckDB (python -m bench.load_bench)
 #   make clean  remove generated databases, results and caches (make distclean: also .venv, data)
 
 PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
@@ -13,7 +15,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 SCALE ?= 1
 DEMO_SCALE ?= 0.1
 
-.PHONY: demo test bench warmup clean distclean
+.PHONY: demo test bench bench-load warmup clean distclean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +29,7 @@ warmup: $(VENV)/.installed-bench
 	@echo "warming the numba kernel cache ..."; $(VENV)/bin/warehouse warmup
 
 demo: warmup
+	$(PY) bench/tickit_demo.py
 	$(PY) -m bench.tpch.datagen --scale $(DEMO_SCALE) >/dev/null
 	$(PY) bench/demo.py --scale $(DEMO_SCALE)
 
@@ -35,6 +38,9 @@ test: $(VENV)/.installed-test
 
 bench: warmup
 	$(PY) -m bench.tpch --scale $(SCALE)
+
+bench-load: warmup
+	$(PY) -m bench.load_bench --scale $(SCALE)
 
 clean:
 	rm -rf demo.wh bench/data/*.wh bench/results .pytest_cache .benchmarks

@@ -231,6 +231,10 @@ class Session:
             from warehouse.statements.copy_from import copy_from
 
             return copy_from(self, ast)
+        from warehouse.statements.unload import is_unload, unload
+
+        if is_unload(ast):
+            return unload(self, ast, sql)
         return commands.other(self, ast, sql, params)
 
     # ------------------------------------------------------------------ queries

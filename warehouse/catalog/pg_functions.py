@@ -195,6 +195,8 @@ class SessionFunctions:
                 if isinstance(arg, Literal) and isinstance(arg.value, str):
                     key = _unquote(arg.value)
                     oid = self._relation_oids().get(key)
+                    if oid is None and key == "":  # a parameter's placeholder while its type is inferred
+                        return _lit(None, T.INTEGER)
                     if oid is None:
                         msg = f'relation "{arg.value}" does not exist'
                         raise CatalogError(msg, sqlstate="42P01")

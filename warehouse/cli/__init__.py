@@ -1,4 +1,4 @@
-"""The ``warehouse`` console script (the interactive shell arrives with its own issue)."""
+"""The ``warehouse`` console script: the interactive SQL shell, scripts, ``serve`` and ``warmup``."""
 
 from warehouse.cli.main import main
 

@@ -167,3 +167,23 @@ def strings_vector(arr: pa.Array, t: SqlType) -> Vector:
 
 def py_value(x: Any) -> Any:
     return x
+
+
+def python_rows(fn: Any, call: Any, args: list[Any], n: int, *, strict: bool = True) -> Any:
+    """``fn`` applied to each row's Python values (None for NULL): for functions over small
+    relations (catalog lookups, array text).  ``strict``: a NULL argument gives NULL without
+    calling ``fn``.  All-constant arguments give a constant.  Not for DECIMAL arguments."""
+    from warehouse.vector import vector_from_arrow
+
+    t = call.type
+    if all(isinstance(a, Scalar) for a in args):
+        vals = [a.value for a in args]
+        out = None if strict and any(v is None for v in vals) else fn(*vals)
+        return Scalar(t, out)
+    cols = [a.to_pylist() if not isinstance(a, Scalar) else None for a in args]
+    length = max(len(c) for c in cols if c is not None)
+    out_rows = []
+    for i in range(length):
+        vals = [a.value if c is None else c[i] for a, c in zip(args, cols)]
+        out_rows.append(None if strict and any(v is None for v in vals) else fn(*vals))
+    return vector_from_arrow(pa.array(out_rows, t.arrow_type), t)

@@ -137,7 +137,8 @@ def coalesce_impl(call, args, n):
     vecs = [as_vec(a) for a in args]
     if t.is_string:
         vecs = unify_dictionaries(vecs)
-    m = max(len(v) for v in vecs)
+    full = {len(v) for v in vecs} - {1}  # constants are length 1; the rows may number 0
+    m = full.pop() if full else 1
     first = vecs[0]
     if first.valid is None:
         return first

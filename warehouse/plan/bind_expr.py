@@ -39,6 +39,11 @@ BINARY_OPS: dict[type, str] = {
     exp.And: "and",
     exp.Or: "or",
     exp.DPipe: "concat",
+    exp.BitwiseAnd: "bitwise_and",
+    exp.BitwiseOr: "bitwise_or",
+    exp.BitwiseXor: "bitwise_xor",
+    exp.BitwiseLeftShift: "shift_left",
+    exp.BitwiseRightShift: "shift_right",
 }
 
 AGGREGATES: dict[type, str] = {
@@ -93,6 +98,15 @@ FUNCTION_ALIASES = {
     "strtodate": "to_date",
     "btrim": "trim",
     "splitpart": "split_part",
+    "arraytostring": "array_to_string",
+    "arrayconcat": "array_cat",
+    "arraysize": "array_length",
+    "currentuser": "current_user",
+    "sessionuser": "session_user",
+    "currentdatabase": "current_database",
+    "currentschema": "current_schema",
+    "currentschemas": "current_schemas",
+    "currentversion": "version",
 }
 
 
@@ -105,6 +119,9 @@ class ExprContext:
     on_window: Callable[[exp.Window, "ExprBinder"], Expr] | None = None
     on_subquery: Callable[[exp.Expression, str, "ExprBinder"], Expr] | None = None
     sql: str = ""
+    # functions and ::regclass-style casts whose value depends on the session or catalog
+    # (catalog.pg_functions): (name or "::type", bound args) -> Expr, or None for the registry
+    session_function: Callable[[str, list[Expr]], Expr | None] | None = None
 
 
 def position_of(node: exp.Expression) -> int | None:
@@ -302,7 +319,12 @@ class ExprBinder:
         return self._call("case", args)
 
     def _bind_cast(self, node: exp.Cast) -> Expr:
-        return registry.resolve_cast(self.bind(node.this), type_from_ast(node.args["to"]))
+        to = node.args["to"]
+        if isinstance(to, exp.ObjectIdentifier) and self.ctx.session_function is not None:
+            bound = self.ctx.session_function(f"::{to.name.lower()}", [self.bind(node.this)])
+            if bound is not None:
+                return bound
+        return registry.resolve_cast(self.bind(node.this), type_from_ast(to))
 
     _bind_trycast = _bind_cast
 
@@ -405,7 +427,24 @@ class ExprBinder:
         if registry.is_aggregate(name):
             return self._aggregate(node)
         args = [self.bind(a) for a in node.expressions]
-        return self._call(FUNCTION_ALIASES.get(name, name), args)
+        return self._session_or_registry(FUNCTION_ALIASES.get(name, name), args)
+
+    def _session_or_registry(self, name: str, args: list[Expr]) -> Expr:
+        if self.ctx.session_function is not None:
+            bound = self.ctx.session_function(name, args)
+            if bound is not None:
+                return bound
+        return self._call(name, args)
+
+    def _bind_bitwisenot(self, node: exp.BitwiseNot) -> Expr:
+        return self._call("bitwise_not", [self.bind(node.this)])
+
+    def _bind_bracket(self, node: exp.Bracket) -> Expr:
+        # arr[i] on an array in text form (functions/array.py); subscripts are 1-based
+        if len(node.expressions) != 1 or isinstance(node.expressions[0], exp.Slice):
+            msg = "array slices and multi-dimensional subscripts are not supported"
+            raise NotSupportedError(msg, position=position_of(node))
+        return self._call("array_element", [self.bind(node.this), self.bind(node.expressions[0])])
 
     def _bind_window(self, node: exp.Window) -> Expr:
         if self.ctx.on_window is None:
@@ -440,7 +479,7 @@ class ExprBinder:
                 args.extend(self.bind(v) for v in value)
             elif isinstance(value, exp.Expression):
                 args.append(self.bind(value))
-        return self._call(name, args)
+        return self._session_or_registry(name, args)
 
 
 # ----- helpers -----------------------------------------------------------------------------

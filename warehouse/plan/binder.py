@@ -38,8 +38,12 @@ class Binder:
         system_view: Callable[[str], pa.Table | None] | None = None,
         sql: str = "",
         default_schema: str = "public",
+        check_privilege: Callable[[str, str, str], None] | None = None,
+        session_function: Callable[[str, list[Expr]], Expr | None] | None = None,
     ) -> None:
         self.catalog = catalog
+        self.session_function = session_function  # catalog.pg_functions: session-dependent functions
+        self.check_privilege = check_privilege  # (schema, name, "SELECT"): raises 42501
         self.params = params or []
         self.run_plan = run_plan
         self.system_view = system_view
@@ -119,7 +123,7 @@ class Binder:
         return Values(rows, [Field(n, t) for n, t in zip(names, types)])
 
     def _ctx(self, **hooks: Any) -> ExprContext:
-        return ExprContext(params=self.params, sql=self.sql, **hooks)
+        return ExprContext(params=self.params, sql=self.sql, session_function=self.session_function, **hooks)
 
     # ===================================================================== SELECT blocks
     def _bind_select(self, node: exp.Select, parent: Scope | None) -> Block:
@@ -128,6 +132,7 @@ class Binder:
         state = SelectBlock(self, scope)
         where = node.args.get("where")
         if where is not None:
+            where = _lateral_aliases(where, node, scope)
             for c in _ast_conjuncts(where.this):
                 state.add_where(c)
         conjuncts = factor_or(conjuncts + state.conjuncts, _relation_lookup(rels))
@@ -141,7 +146,7 @@ class Binder:
         else:
             rel = Rel(Values([[]], []), [], 1.0)
             rel, rest, waiting = build_pool([rel], local, state.subquery_joins)
-        return state.finish_select(node, rel, correlated)
+        return state.finish_select(_lateral_select_aliases(node, scope), rel, correlated)
 
     def _ndv(self, rels: list[Rel], conjuncts: list[Expr]) -> dict[int, float]:
         """Distinct-value estimates of the key columns of stored tables (from zone maps)."""
@@ -260,7 +265,15 @@ class Binder:
         return Rel(plan, cols, estimate(plan))
 
     def _bind_table(self, item: exp.Table) -> tuple[Plan, str]:
-        name = item.name if item.this.quoted else item.name.lower()
+        if isinstance(item.this, exp.Func):  # a function in FROM: only catalog ones, served as relations
+            fn = item.this
+            name = (fn.name if isinstance(fn, exp.Anonymous) else fn.sql_name()).lower()
+            has_args = bool(fn.expressions) if isinstance(fn, exp.Anonymous) else any(v is not None for v in fn.args.values())
+            if has_args or self.system_view is None or self.system_view(name) is None:
+                msg = f"function {name}(...) in FROM is not supported"
+                raise NotSupportedError(msg, position=position_of(item))
+        else:
+            name = item.name if item.this.quoted else item.name.lower()
         schema = (item.db or "").lower() or None
         if schema is None:
             for ctes in reversed(self.ctes):
@@ -278,6 +291,8 @@ class Binder:
                     return plan, name
         lookup_schema = schema or self.default_schema
         table = self.catalog.get_table(lookup_schema, name)
+        if self.check_privilege is not None and self.view_depth == 0 and (table is not None or (lookup_schema, name) in self.catalog.views):
+            self.check_privilege(lookup_schema, name, "SELECT")  # a view's own tables: its owner's rights
         if table is not None:
             fields = [Field(c.name, c.type) for c in table.definition.columns]
             return Scan(table, [c.name for c in table.definition.columns], fields, [], name), name
@@ -387,6 +402,60 @@ def _ast_conjuncts(node: exp.Expression) -> list[exp.Expression]:
     if isinstance(node, exp.Paren) and isinstance(node.this, exp.And):
         return _ast_conjuncts(node.this)
     return [node]
+
+
+def _lateral_aliases(where: exp.Where, select: exp.Select, scope: Scope) -> exp.Where:
+    """Redshift lets WHERE name a select-list alias (``SELECT n.nspname AS schema ... WHERE
+    schema = 'public'``): an unqualified name that no FROM relation has, but an alias does,
+    stands for the aliased expression."""
+    aliases = {
+        e.alias.lower(): e.this
+        for e in select.expressions
+        if isinstance(e, exp.Alias) and not e.this.find(exp.AggFunc, exp.Window)
+    }
+    if not aliases:
+        return where
+    lateral = {
+        c.name.lower() for c in where.find_all(exp.Column)
+        if not c.table and c.name.lower() in aliases and not scope.find_local(c.name.lower(), None)
+        and not (scope.parent is not None and scope.parent.find_local(c.name.lower(), None))
+    }
+    if not lateral:
+        return where
+    where = where.copy()
+    for c in list(where.find_all(exp.Column)):
+        if not c.table and c.name.lower() in lateral:
+            c.replace(aliases[c.name.lower()].copy())
+    return where
+
+
+def _lateral_select_aliases(select: exp.Select, scope: Scope) -> exp.Select:
+    """Redshift's lateral column aliases: a select item may name an earlier item's alias
+    (``... END AS is_autoincrement, is_autoincrement AS is_generatedcolumn``) when no FROM
+    relation has a column of that name."""
+    seen: dict[str, exp.Expression] = {}
+    changed: list[tuple[int, exp.Expression]] = []
+    for i, e in enumerate(select.expressions):
+        uses = [
+            c for c in e.find_all(exp.Column)
+            if not c.table and c.name.lower() in seen and not scope.find_local(c.name.lower(), None)
+            and not (scope.parent is not None and scope.parent.find_local(c.name.lower(), None))
+        ]
+        if uses:
+            new = e.copy()
+            for c in list(new.find_all(exp.Column)):
+                if not c.table and c.name.lower() in seen and not scope.find_local(c.name.lower(), None):
+                    c.replace(seen[c.name.lower()].copy())
+            changed.append((i, new))
+            e = new
+        if isinstance(e, exp.Alias) and not e.this.find(exp.AggFunc, exp.Window):
+            seen[e.alias.lower()] = e.this
+    if not changed:
+        return select
+    select = select.copy()
+    for i, new in changed:
+        select.expressions[i].replace(new)
+    return select
 
 
 def _has_order_limit(item: exp.Subquery) -> bool:

@@ -451,7 +451,8 @@ def _default_name(e: exp.Expression) -> str:
 
 
 def _type_name(e: exp.Cast) -> str:
-    return e.args["to"].this.name.lower()
+    to = e.args["to"].this
+    return to.lower() if isinstance(to, str) else to.name.lower()  # str: ::regclass (ObjectIdentifier)
 
 
 def _expr_name(e: Expr) -> str:

@@ -138,16 +138,25 @@ def _scalar(state: "_BlockState", node: exp.Expression) -> Expr:
         raise BinderError(msg, sqlstate="42601", position=position_of(node))
     if not block.correlations:
         return _run_scalar(state, block.plan, node)
-    outer_keys, right_keys, residual = _split_keys(block.correlations)
-    if residual is not None or not outer_keys:
-        msg = "correlated scalar subqueries must correlate by equality (col = outer.col) only"
+    # conjuncts over outer columns only (psql: ``... AND a.atthasdef``) decide whether the
+    # subquery can find a row at all: they guard the joined value instead of joining
+    guards = [c for c in block.correlations if all(is_outer(i) for i in column_indexes(c))]
+    outer_keys, right_keys, residual = _split_keys([c for c in block.correlations if c not in guards])
+    if not outer_keys:
+        msg = "correlated scalar subqueries must correlate by at least one equality (col = outer.col)"
         raise NotSupportedError(msg, position=position_of(node))
     adds = [state.new_global() for _ in block.plan.fields]
-    state.subquery_joins.append(SubqueryJoin("left", block.plan, outer_keys, right_keys, None, adds))
+    state.subquery_joins.append(SubqueryJoin("left", block.plan, outer_keys, right_keys, residual, adds))
     value_type = block.plan.fields[0].type
     ref: Expr = ColumnRef(adds[0], value_type, block.plan.fields[0].name)
     if _is_count(query):
         ref = registry.resolve_call("coalesce", [ref, Literal(0, T.BIGINT)])
+    if guards:
+        cond = guards[0]
+        for g in guards[1:]:
+            cond = registry.resolve_call("and", [cond, g])
+        otherwise = [Literal(0, T.BIGINT)] if _is_count(query) else []
+        ref = registry.resolve_call("case", [_strip_outer(cond), ref, *otherwise])
     return ref
 
 

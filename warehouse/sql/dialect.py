@@ -181,6 +181,17 @@ class Warehouse(Redshift):
                 )
             )
 
+        def _parse_types(self, *args: object, **kwargs: object) -> exp.Expr | None:  # type: ignore[override]
+            # PostgreSQL clients qualify type names: x::pg_catalog.regclass, ''::pg_catalog.char
+            if (
+                self._curr
+                and self._next
+                and self._curr.text.lower() == "pg_catalog"
+                and self._next.token_type == TokenType.DOT
+            ):
+                self._advance(2)
+            return super()._parse_types(*args, **kwargs)  # type: ignore[arg-type]
+
         _wh_at_end = False
 
         def raise_error(self, message: str, token: Token | None = None) -> None:
@@ -319,7 +330,9 @@ def parse(sql: str) -> list[exp.Expression]:
         statements = parser.parse(tokens, sql)
     except ParseError as e:
         raise _parse_error(sql, tokens, e, at_end=parser._wh_at_end) from None
-    return [s for s in statements if s is not None]
+    from warehouse.sql.pg_syntax import normalize
+
+    return [normalize(s) for s in statements if s is not None]
 
 
 def _token_error(sql: str, e: TokenError) -> SyntaxError_:

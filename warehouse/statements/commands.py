@@ -1,13 +1,12 @@
-"""Statements that are neither queries, DDL nor DML: EXPLAIN, SET, SHOW, VACUUM, ANALYZE."""
+"""Statements that are neither queries, DDL nor DML: EXPLAIN, SET/RESET/SHOW (``settings.py``),
+DECLARE/FETCH/CLOSE (``cursors.py``), VACUUM, ANALYZE."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-import pyarrow as pa
 from sqlglot import exp
 
-from warehouse import types as T
 from warehouse.errors import NotSupportedError
 from warehouse.result import Result
 
@@ -16,9 +15,15 @@ if TYPE_CHECKING:
 
 
 def other(session: "Session", ast: exp.Expression, sql: str, params: list[Any]) -> Result:
+    if isinstance(ast, (exp.Command, exp.Grant, exp.Revoke)):  # users, groups, grants
+        from warehouse.auth.statements import is_auth_statement, run
+
+        text = sql if is_auth_statement(sql) else ast.sql(dialect="redshift")
+        if is_auth_statement(text):
+            return run(session, text)
     if isinstance(ast, exp.Command):
         word = ast.this.upper()
-        rest = ast.expression.name if ast.expression is not None else ""
+        rest = "" if ast.expression is None else ast.expression if isinstance(ast.expression, str) else ast.expression.name
         if word == "EXPLAIN":
             from warehouse.sql.parse import parse_one
 
@@ -27,23 +32,31 @@ def other(session: "Session", ast: exp.Expression, sql: str, params: list[Any]) 
                 if text.upper().startswith(prefix):
                     text = text[len(prefix) :]
             return session.explain(parse_one(text), text, params)
-        if word == "SHOW":
-            name = rest.strip().rstrip(";").lower()
-            value = session.settings.get(name)
-            if value is None:
-                msg = f'unrecognized configuration parameter "{name}"'
-                raise NotSupportedError(msg, sqlstate="42704")
-            table = pa.table({name: pa.array([value], pa.string())})
-            return Result([name], [T.varchar(256)], table, 1, "SHOW")
+        if word in ("SHOW", "SET", "RESET"):
+            from warehouse.statements import settings
+
+            if word == "SHOW":
+                return settings.show(session, rest)
+            return settings.set_command(session, rest) if word == "SET" else settings.reset(session, rest)
+        if word in ("DECLARE", "FETCH", "MOVE"):
+            from warehouse.statements import cursors
+
+            if word == "DECLARE":
+                return cursors.declare(session, rest, params)
+            if word == "FETCH":
+                return cursors.fetch(session, rest)
         if word in ("VACUUM",):
             return Result(status="VACUUM", notices=["VACUUM: blocks are immutable and deletes rewrite them; nothing to reclaim"])
     if isinstance(ast, exp.Analyze):
         return Result(status="ANALYZE")
     if isinstance(ast, exp.Set):
-        for item in ast.expressions:
-            eq = item.this
-            if isinstance(eq, exp.EQ):
-                session.settings[eq.this.name.lower()] = eq.expression.name
-        return Result(status="SET")
+        from warehouse.statements.settings import set_statement
+
+        return set_statement(session, ast)
+    if isinstance(ast, exp.Alias) and isinstance(ast.this, exp.Column) and ast.this.name.upper() == "CLOSE":
+        from warehouse.statements.cursors import close
+
+        alias = ast.args["alias"]
+        return close(session, f'"{alias.name}"' if alias.quoted else alias.name)  # CLOSE name
     msg = f"statement {ast.key.upper()} is not supported: {ast.sql(dialect='redshift')[:80]}"
     raise NotSupportedError(msg)

@@ -28,6 +28,8 @@ def create(session: "Session", ast: exp.Create, sql: str, params: list[Any]) -> 
         if ast.args.get("expression") is not None:
             return create_table_as(session, ast, sql, params)
         definition, if_not_exists = table_def_from_create(ast)
+        session.check_privilege(definition.schema, "", "CREATE")
+        definition = definition.with_changes(owner=session.user)
         txn = session.writer()
         if if_not_exists and txn.current().get_table(definition.schema, definition.name) is not None:
             return Result(status="CREATE TABLE", notices=[f'relation "{definition.name}" already exists, skipping'])
@@ -38,7 +40,11 @@ def create(session: "Session", ast: exp.Create, sql: str, params: list[Any]) -> 
     if kind == "SCHEMA":
         target = ast.this
         name = (target.db or target.name).lower() if isinstance(target, exp.Table) else target.name.lower()
+        session.check_privilege(name, "", "CREATE SCHEMA")
         session.writer().create_schema(name, if_not_exists=bool(ast.args.get("exists")))
+        from warehouse.auth.statements import schema_created
+
+        schema_created(session, name)
         return Result(status="CREATE SCHEMA")
     msg = f"CREATE {kind} is not supported"
     raise NotSupportedError(msg)
@@ -66,7 +72,8 @@ def create_table_as(session: "Session", ast: exp.Create, sql: str, params: list[
             t = T.varchar(65535)
         columns.append(ColumnDef(f.name, t))
     diststyle, distkey, sortkey = _ctas_properties(ast)
-    definition = TableDef(schema, name, tuple(columns), diststyle=diststyle, distkey=distkey, sortkey=sortkey)
+    session.check_privilege(schema, "", "CREATE")
+    definition = TableDef(schema, name, tuple(columns), diststyle=diststyle, distkey=distkey, sortkey=sortkey, owner=session.user)
     table = session.run_plan(plan)
     txn = session.writer()
     exists = bool(ast.args.get("exists"))
@@ -102,6 +109,7 @@ def create_view(session: "Session", ast: exp.Create) -> Result:
         target = target.this
     schema, name = _names(target)
     query = ast.args["expression"]
+    session.check_privilege(schema, "", "CREATE")
     text = query.sql(dialect="redshift")
     # bind once now so a broken view is reported at CREATE time
     plan = session.plan_query(query, text, [])
@@ -121,10 +129,14 @@ def drop(session: "Session", ast: exp.Drop) -> Result:
     for table in ast.args.get("tables") or []:
         if kind == "SCHEMA":
             name = (table.db or table.name).lower()
+            if name in txn.current().schemas:
+                session.check_privilege(name, "", "OWNER")
             txn.drop_schema(name, if_exists=exists, cascade=bool(ast.args.get("cascade")))
             continue
         schema, name = _names(table)
         current = txn.current()
+        if current.get_table(schema, name) is not None or current.views.get((schema, name)) is not None:
+            session.check_privilege(schema, name, "DROP")
         if kind == "TABLE":
             if current.get_table(schema, name) is None and exists:
                 notices.append(f'table "{name}" does not exist, skipping')
@@ -148,6 +160,7 @@ def truncate(session: "Session", ast: exp.TruncateTable) -> Result:
     txn = session.writer()
     for table in ast.expressions:
         schema, name = _names(table)
+        session.check_privilege(schema, name, "TRUNCATE")
         txn.truncate(schema, name)
     return Result(status="TRUNCATE TABLE")
 
@@ -158,6 +171,7 @@ def alter(session: "Session", ast: exp.Alter) -> Result:
         msg = f"ALTER {kind} is not supported"
         raise NotSupportedError(msg)
     schema, name = _names(ast.this)
+    session.check_privilege(schema, name, "ALTER")
     txn = session.writer()
     for action in ast.args.get("actions") or []:
         table = txn.current().get_table(schema, name)

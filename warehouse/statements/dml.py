@@ -34,8 +34,9 @@ if TYPE_CHECKING:
     from warehouse.session import Session
 
 
-def _table(session: "Session", table: exp.Table) -> Any:
+def _table(session: "Session", table: exp.Table, privilege: str = "SELECT") -> Any:
     schema, name = _names(table)
+    session.check_privilege(schema, name, privilege)
     snap = session.writer().current()
     t = snap.get_table(schema, name)
     if t is None:
@@ -92,7 +93,7 @@ def insert(session: "Session", ast: exp.Insert, params: list[Any]) -> Result:
     if isinstance(target, exp.Schema):
         columns = [c.name.lower() for c in target.expressions]
         target = target.this
-    table = _table(session, target)
+    table = _table(session, target, "INSERT")
     d: TableDef = table.definition
     names = d.column_names
     if columns is None:
@@ -143,7 +144,7 @@ def _slice_batch(table: Any, s: int) -> Batch:
 
 
 def delete(session: "Session", ast: exp.Delete, params: list[Any]) -> Result:
-    table = _table(session, ast.this)
+    table = _table(session, ast.this, "DELETE")
     d = table.definition
     where = ast.args.get("where")
     using = ast.args.get("using")
@@ -170,7 +171,7 @@ def delete(session: "Session", ast: exp.Delete, params: list[Any]) -> Result:
 
 
 def update(session: "Session", ast: exp.Update, params: list[Any]) -> Result:
-    table = _table(session, ast.this)
+    table = _table(session, ast.this, "UPDATE")
     d = table.definition
     from_ = ast.args.get("from_") or ast.args.get("from")
     if from_ is not None:

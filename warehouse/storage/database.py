@@ -249,6 +249,7 @@ class CatalogSnapshot:
             k: TableSnapshot(db, t, self.nslices) for k, t in state.tables.items()
         }
         self.views: dict[tuple[str, str], ViewDef] = dict(state.views)
+        self.auth = state.auth  # users, groups, grants (warehouse/auth/users.py reads them)
 
     def get_table(self, schema: str, name: str) -> TableSnapshot | None:
         return self.tables.get((schema.lower(), name.lower()))
@@ -734,6 +735,12 @@ class WriteTransaction:
             msg = f'view "{name}" does not exist'
             raise CatalogError(msg, sqlstate="42P01")
         del self._state.views[key]
+        self._changed()
+
+    def set_auth(self, auth: Any) -> None:
+        """Replace users, groups and grants (an ``auth.model.AuthState``); commits with the rest."""
+        self._check()
+        self._state.auth = auth
         self._changed()
 
     # ----- DML ------------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ import os
 from dataclasses import dataclass, field
 from typing import Any
 
+from warehouse.auth.model import AuthState, auth_from, auth_json
 from warehouse.catalog.entries import ColumnDef, TableDef, ViewDef
 from warehouse.storage.zonemap import ZoneMap
 from warehouse.types import Kind, SqlType
@@ -57,6 +58,7 @@ class State:
     schemas: set[str] = field(default_factory=lambda: {"public"})
     tables: dict[tuple[str, str], TableState] = field(default_factory=dict)
     views: dict[tuple[str, str], ViewDef] = field(default_factory=dict)
+    auth: AuthState | None = None  # users, groups, grants (warehouse/auth/model.py); immutable
 
     def copy(self) -> State:
         return State(
@@ -68,6 +70,7 @@ class State:
             set(self.schemas),
             dict(self.tables),
             dict(self.views),
+            self.auth,
         )
 
     def files(self) -> set[str]:
@@ -150,6 +153,7 @@ def state_json(s: State) -> dict[str, Any]:
             {"schema": v.schema, "name": v.name, "sql": v.sql, "columns": list(v.column_names), "owner": v.owner}
             for v in s.views.values()
         ],
+        **({"auth": auth_json(s.auth)} if auth_json(s.auth) is not None else {}),
     }
 
 
@@ -164,6 +168,7 @@ def state_from(v: dict[str, Any]) -> State:
         s.tables[(d.schema, d.name)] = TableState(d, t["effective"], t["cursor"], slices)
     for w in v["views"]:
         s.views[(w["schema"], w["name"])] = ViewDef(w["schema"], w["name"], w["sql"], tuple(w["columns"]), w["owner"])
+    s.auth = auth_from(v.get("auth"))  # manifests written before users existed have none
     return s
 
 

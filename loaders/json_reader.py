@@ -1,0 +1,528 @@
+"""COPY ... FORMAT AS JSON: objects in a stream of bytes into rows of the target columns.
+
+Input is newline-delimited, pretty-printed or concatenated objects (Firehose writes
+``{...}{...}``).  Each object is one row; its values are found by column name (``'auto'``,
+exactly; ``'auto ignorecase'``, ignoring case) or by a JSONPaths file (``$.a``, ``$['b']``,
+``$.c[0]``, ``$.d.e``, in column order).  Missing keys are NULL; a nested object or array
+bound to a character column loads as its JSON text.
+
+How it is fast: ``kernels.json_split`` finds the records and lays them out one per line, and
+``pyarrow.json`` parses that with an explicit schema (numbers straight into int64, exact
+decimals, doubles and booleans; character, date and timestamp values as text, which
+``loaders.convert`` turns into the target types by Redshift's rules).  Only a piece of input
+that pyarrow refuses is parsed record by record (Python's ``json``, numbers kept as their
+text so decimals stay exact), after bisecting it to the bad records when they are few.  A
+record that is not valid JSON is a rejected row (error 1224) with its line number.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import re
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, fields, replace
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.json as pj
+
+from kernels.json_split import ARRAY, MALFORMED, OK, join_records, scan_records
+from loaders import rejects as R
+from loaders.compression import read_chunks
+from loaders.convert import convert_text
+from loaders.objectstore import Credentials, SourceObject, read_bytes
+from loaders.rejects import LoadError, RejectedRow
+from loaders.spec import LoadedChunk, LoadSpec
+
+__all__ = ["CHUNK_BYTES", "MAX_RECORD", "parse_jsonpath", "read_json"]
+
+CHUNK_BYTES = 32 << 20  # decompressed bytes read per step
+MAX_RECORD = 4 << 20  # Redshift's limit on one JSON object
+_MIN_BISECT = 256  # a failing piece with fewer records is parsed record by record
+_MAX_RAW = 1024  # stl_load_errors.raw_line is char(1024)
+
+Step = str | int
+
+
+_DONE = object()
+
+
+@dataclass
+class _Failure:
+    error: BaseException
+
+
+class _Number(str):
+    """A JSON number kept as its text (so decimals are exact and VARCHAR gets the digits)."""
+
+
+def _bad_constant(name: str) -> Any:
+    msg = f"invalid JSON value {name}"
+    raise ValueError(msg)
+
+
+def read_json(obj: SourceObject, spec: LoadSpec, creds: Credentials | None = None) -> Iterator[LoadedChunk]:
+    """Read one object's JSON records as chunks of the target schema, streaming.
+
+    Raises
+    ------
+    LoadError
+        The input is a top-level array, the JSONPaths file is missing or invalid (or has a
+        different number of paths than there are columns), or the object cannot be read.
+    """
+    paths, lower = _paths_for(spec, creds)
+    yield from _Reader(obj, spec, paths, lower).chunks()
+
+
+# ----------------------------------------------------------------------------- paths
+_STEP = re.compile(r"""\.([^.\[\]]+)|\[\s*'((?:[^'\\]|\\.)*)'\s*\]|\[\s*"((?:[^"\\]|\\.)*)"\s*\]|\[\s*(\d+)\s*\]""")
+
+
+def parse_jsonpath(expr: str) -> tuple[Step, ...]:
+    """The steps of a JSONPath expression as Redshift's jsonpaths files write them.
+
+    >>> parse_jsonpath("$.a.b[0]['c d']")
+    ('a', 'b', 0, 'c d')
+
+    Raises
+    ------
+    ValueError
+        The expression is not ``$`` followed by ``.name``, ``['name']`` or ``[n]`` steps.
+    """
+    text = expr.strip()
+    if not text.startswith("$") or len(text) == 1:
+        msg = f"invalid JSONPath expression {expr!r} (expected $.name, $['name'] or $.name[n])"
+        raise ValueError(msg)
+    steps: list[Step] = []
+    pos = 1
+    while pos < len(text):
+        m = _STEP.match(text, pos)
+        if m is None:
+            msg = f"invalid JSONPath expression {expr!r} at character {pos + 1}"
+            raise ValueError(msg)
+        name, single, double, index = m.groups()
+        if index is not None:
+            steps.append(int(index))
+        else:
+            raw = name if name is not None else single if single is not None else double
+            steps.append(re.sub(r"\\(.)", r"\1", raw))
+        pos = m.end()
+    if isinstance(steps[0], int):
+        msg = f"invalid JSONPath expression {expr!r}: records are objects, so the path must start with a name"
+        raise ValueError(msg)
+    return tuple(steps)
+
+
+def _paths_for(spec: LoadSpec, creds: Credentials | None) -> tuple[list[tuple[Step, ...]], bool]:
+    arg = (spec.format_arg or "auto").strip()
+    low = arg.lower()
+    if low == "auto":
+        return [(name,) for name in spec.names], False
+    if low == "auto ignorecase":
+        return [(name.lower(),) for name in spec.names], True
+    raw = read_bytes(arg, creds)
+    try:
+        doc = json.loads(raw)
+    except ValueError as e:
+        msg = f"the JSONPaths file is not valid JSON: {e}"
+        raise LoadError(msg, filename=arg, err_code=R.ERR_JSON) from None
+    exprs = doc.get("jsonpaths") if isinstance(doc, dict) else None
+    if not isinstance(exprs, list) or not all(isinstance(x, str) for x in exprs):
+        msg = 'the JSONPaths file must be an object {"jsonpaths": ["$.a", ...]}'
+        raise LoadError(msg, filename=arg, err_code=R.ERR_JSON)
+    if len(exprs) != spec.width:
+        msg = f"the JSONPaths file has {len(exprs)} path(s) but COPY loads {spec.width} column(s); the counts must match"
+        raise LoadError(msg, filename=arg, err_code=R.ERR_JSON)
+    try:
+        return [parse_jsonpath(x) for x in exprs], False
+    except ValueError as e:
+        raise LoadError(str(e), filename=arg, err_code=R.ERR_JSON) from None
+
+
+def _read_type(t: pa.DataType) -> pa.DataType:
+    """The type pyarrow parses a column's JSON values as (text for what convert_text does)."""
+    if pa.types.is_integer(t):
+        return pa.int64()
+    if pa.types.is_decimal(t) or pa.types.is_boolean(t):
+        return t
+    if pa.types.is_floating(t):
+        return pa.float64()
+    return pa.string()
+
+
+@dataclass
+class _Node:
+    """One level of the schema pyarrow reads: a leaf type, an object (fields) or a list."""
+
+    leaf: pa.DataType | None = None
+    fields: dict[str, _Node] | None = None
+    element: _Node | None = None
+
+    def arrow(self) -> pa.DataType:
+        if self.leaf is not None:
+            return self.leaf
+        if self.element is not None:
+            return pa.list_(self.element.arrow())
+        return pa.struct([pa.field(k, v.arrow()) for k, v in (self.fields or {}).items()])
+
+
+def _read_schema(paths: list[tuple[Step, ...]], types: tuple[pa.DataType, ...]) -> pa.Schema | None:
+    """The explicit schema covering every path, or None when paths conflict (a name used
+    as both a value and an object, two types for one place): then every record goes the
+    slow way."""
+    root = _Node(fields={})
+    for path, t in zip(paths, types):
+        node = root
+        for k, step in enumerate(path):
+            last = k == len(path) - 1
+            if node.leaf is not None:
+                return None
+            if isinstance(step, int):
+                if node.fields:
+                    return None
+                node.element = node.element or _Node()
+                child = node.element
+            else:
+                if node.element is not None:
+                    return None
+                if node.fields is None:
+                    node.fields = {}
+                child = node.fields.setdefault(step, _Node())
+            if last:
+                want = _read_type(t)
+                if child.fields is not None or child.element is not None or (child.leaf is not None and child.leaf != want):
+                    return None
+                child.leaf = want
+            node = child
+        if node is root:
+            return None
+    return pa.schema([pa.field(k, v.arrow()) for k, v in (root.fields or {}).items()])
+
+
+def _extract(table: pa.Table, path: tuple[Step, ...]) -> pa.Array:
+    """The values at ``path`` in pyarrow's parse (NULL where a list is too short)."""
+    arr: Any = table.column(path[0]).combine_chunks() if table.num_columns else None
+    for step in path[1:]:
+        if isinstance(step, str):
+            valid = arr.is_valid()
+            child = arr.field(step)
+            arr = child if arr.null_count == 0 else pc.if_else(valid, child, pa.scalar(None, child.type))
+        else:
+            n = len(arr)
+            lengths = pc.list_value_length(arr).fill_null(0).to_numpy(zero_copy_only=False)
+            offsets = arr.offsets.to_numpy(zero_copy_only=False)[:n]
+            has = lengths > step
+            pos = np.where(has, offsets + step, 0)
+            values = arr.values
+            if len(values) == 0:
+                arr = pa.nulls(n, values.type)
+                continue
+            taken = values.take(pa.array(pos))
+            arr = pc.if_else(pa.array(has), taken, pa.scalar(None, values.type))
+    return arr
+
+
+# ---------------------------------------------------------------------------- reader
+class _Reader:
+    """One object's records, chunk by chunk."""
+
+    def __init__(self, obj: SourceObject, spec: LoadSpec, paths: list[tuple[Step, ...]], lower: bool) -> None:
+        self.obj = obj
+        self.spec = spec
+        self.paths = paths
+        self.lower = lower
+        self.schema = _read_schema(paths, spec.types)
+        self.text_spec = replace(spec, null_as=None)  # JSON null is NULL; no NULL AS marker
+        self.target = pa.schema([pa.field(n, t) for n, t in zip(spec.names, spec.types)])
+        self.parse_options = pj.ParseOptions(explicit_schema=self.schema, unexpected_field_behavior="ignore") if self.schema is not None else None
+
+    def chunks(self) -> Iterator[LoadedChunk]:
+        compressed = self.spec.compression is not None
+        pending: LoadedChunk | None = None
+        for buf, res, line_base, nbytes in self._scanned():
+            chunk = self._chunk(buf, res, line_base, 0 if compressed else nbytes)
+            if pending is not None:
+                yield pending
+            pending = chunk
+        if pending is None:
+            pending = LoadedChunk(self.target.empty_table(), [], self.obj.url, 0, 0)
+        if compressed:
+            pending.nbytes = self.obj.size  # compressed positions are unknown while streaming
+        yield pending
+
+    def _scanned(self) -> Iterator[tuple[bytes, tuple[Any, ...], int, int]]:
+        """(buffer, scan result, first line number, bytes) per step, read and scanned one
+        step ahead on a helper thread (I/O, decompression and the scan release the GIL)."""
+        q: queue.Queue[Any] = queue.Queue(maxsize=1)
+        stop = threading.Event()
+
+        def put(item: Any) -> bool:
+            while not stop.is_set():
+                try:
+                    q.put(item, timeout=0.1)
+                    return True
+                except queue.Full:
+                    continue
+            return False
+
+        def produce() -> None:
+            try:
+                carry = b""
+                line_base = 1
+                first = True
+                for data in read_chunks(self.obj, self.spec.compression, CHUNK_BYTES):
+                    if first:
+                        first = False
+                        if data.startswith(b"\xef\xbb\xbf"):
+                            data = data[3:]
+                    buf = carry + data if carry else data
+                    res = scan_records(np.frombuffer(buf, np.uint8), False, MAX_RECORD)
+                    consumed = int(res[4])
+                    if len(res[0]) and not put((buf, res, line_base, consumed)):
+                        return
+                    line_base += int(res[5])
+                    carry = buf[consumed:]
+                if carry.strip():
+                    res = scan_records(np.frombuffer(carry, np.uint8), True, MAX_RECORD)
+                    if not put((carry, res, line_base, len(carry))):
+                        return
+                put(_DONE)
+            except BaseException as e:  # noqa: BLE001 - handed to the consuming thread
+                put(_Failure(e))
+
+        worker = threading.Thread(target=produce, name=f"json-scan {self.obj.url}", daemon=True)
+        worker.start()
+        try:
+            while True:
+                item = q.get()
+                if item is _DONE:
+                    return
+                if isinstance(item, _Failure):
+                    raise item.error
+                yield item
+        finally:
+            stop.set()
+            worker.join()
+
+    def _chunk(self, buf: bytes, res: tuple[Any, ...], line_base: int, nbytes: int) -> LoadedChunk:
+        starts, ends, lines, flags = res[:4]
+        url = self.obj.url
+        if (flags == ARRAY).any():
+            k = int(np.flatnonzero(flags == ARRAY)[0])
+            msg = "the JSON input is an array ('[' at the top level); COPY ... JSON reads objects one after another ({...}{...} or one per line), not an array of them"
+            raise LoadError(msg, filename=url, line_number=line_base + int(lines[k]), err_code=R.ERR_JSON)
+        ok = flags == OK
+        rejects: list[RejectedRow] = []
+        for k in np.flatnonzero(~ok):
+            raw = bytes(buf[int(starts[k]) : int(ends[k])]).decode("utf-8", "replace").rstrip()[:_MAX_RAW]
+            if flags[k] == MALFORMED:
+                reason = "malformed JSON record (unterminated string or object, a missing ',', or longer than 4 MB)"
+            else:
+                reason = "not a JSON object: each record must be an object {...}"
+            rejects.append(RejectedRow(url, line_base + int(lines[k]), None, None, reason, R.ERR_JSON, raw, None))
+        ok_lines = (line_base + lines[ok]).astype(np.int64)
+        data = np.frombuffer(buf, np.uint8)
+        if res[6] and not self.lower:
+            # newline-delimited already: pyarrow reads the input itself; record k spans
+            # [starts[k], starts[k + 1]) give or take whitespace between them
+            offsets = np.empty(len(starts) + 1, np.int64)
+            offsets[:-1] = starts
+            offsets[-1] = ends[-1] + 1 if len(ends) else 0
+            out = data[: max(int(offsets[-1]), 0)] if len(ends) and int(offsets[-1]) <= len(data) else np.concatenate([data, np.array([10], np.uint8)])
+        else:
+            out, offsets = join_records(data, starts, ends, flags, self.lower)
+        table, more = self._convert(out, offsets, ok_lines)
+        if rejects and more:
+            rejects = sorted(rejects + more, key=lambda r: r.line_number or 0)
+        else:
+            rejects = rejects or more
+        return LoadedChunk(table, rejects, url, nbytes, len(flags))
+
+    # ------------------------------------------------------------------ conversion
+    def _convert(self, out: np.ndarray, offsets: np.ndarray, lines: np.ndarray) -> tuple[pa.Table, list[RejectedRow]]:
+        tables: list[pa.Table] = []
+        rejects: list[RejectedRow] = []
+        self._piece(out, offsets, lines, 0, len(offsets) - 1, tables, rejects)
+        if not tables:
+            return self.target.empty_table(), rejects
+        return (tables[0] if len(tables) == 1 else pa.concat_tables(tables)), rejects
+
+    def _piece(self, out: np.ndarray, offsets: np.ndarray, lines: np.ndarray, lo: int, hi: int, tables: list[pa.Table], rejects: list[RejectedRow]) -> None:
+        if hi <= lo:
+            return
+        if self.parse_options is not None:
+            data = pa.py_buffer(out[offsets[lo] : offsets[hi]])
+            try:
+                # bigger blocks parse faster; keep at least two per thread for balance
+                block = min(16 << 20, max(1 << 20, len(data) // (2 * (os.cpu_count() or 1))))
+                parsed = pj.read_json(pa.BufferReader(data), read_options=pj.ReadOptions(block_size=block), parse_options=self.parse_options)
+            except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as e:
+                # a type that differs everywhere (numbers in a VARCHAR column) is not worth
+                # bisecting; a few malformed records are
+                systemic = "changed from" in str(e)
+                if hi - lo > _MIN_BISECT and not systemic:
+                    mid = (lo + hi) // 2
+                    self._piece(out, offsets, lines, lo, mid, tables, rejects)
+                    self._piece(out, offsets, lines, mid, hi, tables, rejects)
+                    return
+            else:
+                if parsed.num_rows == hi - lo:
+                    t, r = self._typed(parsed, out, offsets, lines, lo, hi)
+                    tables.append(t)
+                    rejects.extend(r)
+                    return
+        t, r = self._records(out, offsets, lines, lo, hi)
+        tables.append(t)
+        rejects.extend(r)
+
+    def _raw_line(self, out: np.ndarray, offsets: np.ndarray, lo: int) -> Callable[[int], str]:
+        def raw(row: int) -> str:
+            a, b = int(offsets[lo + row]), int(offsets[lo + row + 1]) - 1
+            return bytes(out[a:b]).decode("utf-8", "replace").rstrip()[:_MAX_RAW]
+
+        return raw
+
+    def _typed(self, parsed: pa.Table, out: np.ndarray, offsets: np.ndarray, lines: np.ndarray, lo: int, hi: int) -> tuple[pa.Table, list[RejectedRow]]:
+        """pyarrow's parse into the target: numbers checked natively, text by convert_text."""
+        n = hi - lo
+        spec = self.spec
+        arrays: dict[int, pa.Array] = {}
+        bad: dict[int, RejectedRow] = {}
+        raw_line = self._raw_line(out, offsets, lo)
+        text_cols: list[int] = []
+        for i, (path, t) in enumerate(zip(self.paths, spec.types)):
+            a = _extract(parsed, path)
+            if pa.types.is_integer(t) and t.bit_width < 64:
+                lo_v, hi_v = -(1 << (t.bit_width - 1)), (1 << (t.bit_width - 1)) - 1
+                v = a.fill_null(0).to_numpy(zero_copy_only=False)
+                out_of_range = (v < lo_v) | (v > hi_v)
+                if out_of_range.any():
+                    for row in np.flatnonzero(out_of_range):
+                        bad.setdefault(int(row), RejectedRow(self.obj.url, int(lines[lo + row]), spec.names[i], str(v[row]), f"integer out of range for {t}", R.ERR_INTEGER, raw_line(int(row)), None))
+                    a = pc.if_else(pa.array(~out_of_range), a, pa.scalar(None, a.type))
+                arrays[i] = a.cast(t)
+            elif pa.types.is_float32(t):
+                f32 = a.cast(t, safe=False)
+                big = np.isinf(f32.fill_null(0).to_numpy(zero_copy_only=False)) & ~np.isinf(a.fill_null(0).to_numpy(zero_copy_only=False))
+                for row in np.flatnonzero(big):
+                    bad.setdefault(int(row), RejectedRow(self.obj.url, int(lines[lo + row]), spec.names[i], str(a[int(row)].as_py()), "value out of range for real", R.ERR_FLOAT, raw_line(int(row)), None))
+                arrays[i] = f32
+            elif pa.types.is_string(_read_type(t)):
+                text_cols.append(i)
+                arrays[i] = a
+            else:
+                arrays[i] = a if a.type == t else a.cast(t)
+        not_null = spec.not_null or ()
+        for i, required in enumerate(not_null):
+            if required and i not in text_cols and arrays[i].null_count:
+                for row in np.flatnonzero(~arrays[i].is_valid().to_numpy(zero_copy_only=False)):
+                    bad.setdefault(int(row), RejectedRow(self.obj.url, int(lines[lo + row]), spec.names[i], None, "missing data for not-null field", R.ERR_NOT_NULL, raw_line(int(row)), None))
+        return self._assemble(n, arrays, text_cols, bad, lines[lo:hi], raw_line)
+
+    def _records(self, out: np.ndarray, offsets: np.ndarray, lines: np.ndarray, lo: int, hi: int) -> tuple[pa.Table, list[RejectedRow]]:
+        """The slow way: each record through Python's json, values as text."""
+        n = hi - lo
+        raw_line = self._raw_line(out, offsets, lo)
+        columns: list[list[str | None]] = [[None] * n for _ in self.paths]
+        bad: dict[int, RejectedRow] = {}
+        view = memoryview(out)
+        for row in range(n):
+            a, b = int(offsets[lo + row]), int(offsets[lo + row + 1]) - 1
+            try:
+                doc = json.loads(bytes(view[a:b]), parse_float=_Number, parse_int=_Number, parse_constant=_bad_constant)
+            except (ValueError, RecursionError) as e:
+                reason = f"malformed JSON: {e.msg} at character {e.pos + 1}" if isinstance(e, json.JSONDecodeError) else f"malformed JSON: {e}"
+                bad[row] = RejectedRow(self.obj.url, int(lines[lo + row]), None, None, reason, R.ERR_JSON, raw_line(row), None)
+                continue
+            for i, path in enumerate(self.paths):
+                columns[i][row] = _as_text(_lookup(doc, path))
+        arrays = {i: pa.array(col, pa.string()) for i, col in enumerate(columns)}
+        return self._assemble(n, arrays, list(range(len(self.paths))), bad, lines[lo:hi], raw_line)
+
+    def _assemble(self, n: int, arrays: dict[int, pa.Array], text_cols: list[int], bad: dict[int, RejectedRow], lines: np.ndarray, raw_line: Callable[[int], str]) -> tuple[pa.Table, list[RejectedRow]]:
+        """Columns of ``n`` rows into the target table, dropping every row that failed."""
+        spec = self.text_spec
+        text_bad = np.zeros(n, dtype=np.bool_)
+        converted: dict[int, pa.Array] = {}
+        if text_cols:
+            sub = _columns_of(spec, text_cols)
+            # rows are numbered 0..n-1 here so that rejects map back to rows
+            table, rejects = convert_text([arrays[i] for i in text_cols], sub, filename=self.obj.url, line_numbers=np.arange(n, dtype=np.int64), raw_line=raw_line)
+            for r in rejects:
+                row = int(r.line_number or 0)
+                text_bad[row] = True
+                if row not in bad:
+                    bad[row] = replace(r, line_number=int(lines[row]))
+            for k, i in enumerate(text_cols):
+                converted[i] = table.column(k).combine_chunks()
+        keep = np.ones(n, dtype=np.bool_)
+        if bad:
+            keep[list(bad)] = False
+        columns = []
+        keep_mask = pa.array(keep) if not keep.all() else None
+        text_keep = pa.array(keep[~text_bad]) if keep_mask is not None else None
+        for i in range(self.spec.width):
+            if i in converted:
+                a = converted[i]
+                if text_keep is not None:
+                    a = a.filter(text_keep)
+            else:
+                a = arrays[i]
+                if keep_mask is not None:
+                    a = a.filter(keep_mask)
+            columns.append(a)
+        rejected = [bad[row] for row in sorted(bad)]
+        return pa.Table.from_arrays(columns, schema=self.target), rejected
+
+
+def _columns_of(spec: LoadSpec, cols: list[int]) -> LoadSpec:
+    """``spec`` narrowed to some columns (every per-column tuple field is subset)."""
+    changes = {}
+    for f in fields(spec):
+        v = getattr(spec, f.name)
+        if isinstance(v, tuple) and len(v) == spec.width and v:
+            changes[f.name] = tuple(v[i] for i in cols)
+    return replace(spec, **changes)
+
+
+def _lookup(doc: Any, path: tuple[Step, ...]) -> Any:
+    for step in path:
+        if isinstance(step, int):
+            if not isinstance(doc, list) or step >= len(doc):
+                return None
+        elif not isinstance(doc, dict):
+            return None
+        doc = doc[step] if isinstance(step, int) else doc.get(step)
+        if doc is None:
+            return None
+    return doc
+
+
+def _as_text(v: Any) -> str | None:
+    if v is None:
+        return None
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, str):  # strings and _Number
+        return str(v)
+    return _dump(v)
+
+
+def _dump(v: Any) -> str:
+    """Compact JSON text of a nested value, numbers as written."""
+    if isinstance(v, dict):
+        return "{" + ",".join(json.dumps(k, ensure_ascii=False) + ":" + _dump(x) for k, x in v.items()) + "}"
+    if isinstance(v, list):
+        return "[" + ",".join(_dump(x) for x in v) + "]"
+    if isinstance(v, _Number):
+        return str(v)
+    if v is None:
+        return "null"
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    return json.dumps(v, ensure_ascii=False)

@@ -1,0 +1,88 @@
+"""A server on 127.0.0.1 (ephemeral port) over a temporary database, shared by the module.
+
+Users: admin (superuser, password ADMIN_PW), alice (no grants, ALICE_PW), reader (SELECT on
+``items`` only, READER_PW).  Tables: items (5 rows, every wire type), big (100k rows),
+secret (no grants).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+
+import numpy as np
+import pyarrow as pa
+import pytest
+
+from warehouse.server import Server, ServerConfig
+
+ADMIN_PW = "Admin-pw-123"
+ALICE_PW = "Alice-pw-123"
+READER_PW = "Reader-pw-123"
+BIG_ROWS = 100_000
+
+
+def _setup(path: str) -> None:
+    import warehouse
+    from warehouse.auth.statements import create_user_direct
+    from warehouse.statements.dml import arrow_to_vectors
+
+    con = warehouse.connect(path)
+    cur = con.cursor()
+    cur.execute(
+        "CREATE TABLE items (id int, small smallint, big bigint, price decimal(10,2), ratio real, score float8, "
+        "ok boolean, code char(3), name varchar(40), body text, day date, at timestamp, atz timestamptz)"
+    )
+    cur.execute(
+        "INSERT INTO items VALUES "
+        "(1, 1, 10000000000, 12.50, 0.5, 1.25, true, 'abc', 'apple', 'x', '2024-01-02', '2024-01-02 03:04:05.123456', '2024-01-02 03:04:05+00'),"
+        "(2, -2, -1, -0.01, -1.5, 1e100, false, 'de', 'banana', 'tab\there', '1999-12-31', '1999-12-31 23:59:59', '2000-01-01 00:00:00+00'),"
+        "(3, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL),"
+        "(4, 4, 4, 4.00, 4, 4, true, 'x', 'cherry', '', '2000-01-01', '2000-01-01 00:00:00', '2000-01-01 00:00:00+00'),"
+        "(5, 5, 5, 99999999.99, 5, 5, false, 'y', 'date', 'quote\"s', '2030-06-30', '2030-06-30 12:00:00', '2030-06-30 12:00:00+00')"
+    )
+    cur.execute("CREATE TABLE big (id bigint, val int, label varchar(16), f float8)")
+    cur.execute("CREATE TABLE secret (x int)")
+    cur.execute("INSERT INTO secret VALUES (42)")
+    s = con.session
+    d = s.catalog().get_table("public", "big").definition
+    ids = np.arange(BIG_ROWS, dtype=np.int64)
+    t = pa.table({"id": ids, "val": (ids % 1000).astype(np.int32), "label": pa.array([f"l{i % 100}" for i in range(BIG_ROWS)]), "f": ids / 7.0})
+    s.writer().append("public", "big", arrow_to_vectors(t, d))
+    s.commit()
+    txn = s.db.begin_write()
+    create_user_direct(txn, "admin", ADMIN_PW)
+    txn.commit()
+    cur.execute(f"CREATE USER alice PASSWORD '{ALICE_PW}'")
+    cur.execute(f"CREATE USER reader PASSWORD '{READER_PW}'")
+    cur.execute("CREATE GROUP readers WITH USER reader")
+    cur.execute("GRANT SELECT ON items TO GROUP readers")
+    cur.execute("GRANT SELECT ON big TO reader")
+    con.close()
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory):
+    logging.getLogger("sqlglot").setLevel(logging.ERROR)
+    path = str(tmp_path_factory.mktemp("srv") / "testdb.wh")
+    _setup(path)
+    from warehouse.dbapi.connection import _acquire_database, _release_database
+
+    db, key = _acquire_database(path, None, None)
+    srv = Server(db, ServerConfig(port=0, auth_failure_delay=0.05, max_connections=200, shutdown_grace=1), path=path)
+    srv.start()
+    yield srv
+    srv.shutdown(grace=1)
+    _release_database(db, key)
+
+
+@pytest.fixture(scope="session")
+def dsn(server):
+    return {"host": "127.0.0.1", "port": server.port, "dbname": server.database_name}
+
+
+def libpq_dsn(dsn: dict, user: str = "admin", password: str = ADMIN_PW) -> str:
+    return f"host={dsn['host']} port={dsn['port']} dbname={dsn['dbname']} user={user} password={password}"
+
+
+os.environ.setdefault("PGCONNECT_TIMEOUT", "10")

@@ -1,0 +1,106 @@
+"""Run SQL text (statements and backslash commands) on one connection and show the results.
+
+The shell and the script modes share it, so they behave alike except where they must
+differ: scripts stop at the first error (unless ``continue_on_error``) and never draw a
+progress line; the shell reports an error and goes on, and a Ctrl-C cancels the statement
+and the rest of what was entered with it.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+import traceback
+from typing import Any
+
+from warehouse.cli.display import Display
+from warehouse.cli.messages import as_error, error_text
+from warehouse.cli.meta import MetaError, run_meta
+from warehouse.cli.progress_line import ProgressLine
+from warehouse.cli.script import Meta, Statement, split
+from warehouse.cli.worker import run_statement
+from warehouse.errors import QueryCanceled
+
+MAX_INCLUDE_DEPTH = 16  # \i inside \i ... stops here rather than recursing forever
+
+
+class Runner:
+    """One connection's statements and backslash commands, shown through ``display``."""
+
+    def __init__(self, connection: Any, display: Display, *, interactive: bool, continue_on_error: bool = False, debug: bool = False) -> None:
+        self.connection = connection
+        self.session = connection._session  # noqa: SLF001 - the shell is the engine's own client
+        self.display = display
+        self.interactive = interactive
+        self.continue_on_error = continue_on_error or interactive
+        self.debug = debug
+        self.quit = False
+        self.errors = 0
+        self._depth = 0
+        unicode = (getattr(sys.stderr, "encoding", None) or "").lower().replace("-", "") == "utf8"
+        self.progress = ProgressLine(sys.stderr, unicode=unicode) if interactive and sys.stderr.isatty() else None
+
+    def run_text(self, text: str, source: str | None = None) -> bool:
+        """Run every statement and command in ``text``; False if one failed.
+
+        ``source`` names the script file (for ``file:line:`` in error messages).  After a
+        failure the rest is skipped unless errors may continue; a cancel always stops it.
+        """
+        if self._depth >= MAX_INCLUDE_DEPTH:
+            self._report(RecursionError(f"\\i nested more than {MAX_INCLUDE_DEPTH} deep"), None, source, 1)
+            return False
+        self._depth += 1
+        try:
+            ok = True
+            for item in split(text):
+                if self.quit:
+                    break
+                try:
+                    done = self._meta(item, source) if isinstance(item, Meta) else self._statement(item, source)
+                except QueryCanceled:
+                    if self._depth > 1:  # inside \i: the cancel stops the including text too
+                        raise
+                    return False
+                if not done:
+                    ok = False
+                    if not self.continue_on_error:
+                        return False
+            return ok
+        finally:
+            self._depth -= 1
+
+    def _statement(self, item: Statement, source: str | None) -> bool:
+        started = time.perf_counter()
+        try:
+            result = run_statement(self.session, item.text, self.progress)
+        except QueryCanceled as e:
+            self._report(e, item.text, source, item.line)
+            raise
+        except Exception as e:  # noqa: BLE001 - the outer boundary: shown, never a traceback
+            self._report(e, item.text, source, item.line)
+            return False
+        self.display.result(result, time.perf_counter() - started)
+        return True
+
+    def _meta(self, item: Meta, source: str | None) -> bool:
+        try:
+            run_meta(self, item.text)
+        except QueryCanceled:
+            raise
+        except MetaError as e:
+            prefix = f"{source}:{item.line}: " if source else ""
+            print(f"{prefix}{e}", file=sys.stderr, flush=True)
+            self.errors += 1
+            return False
+        except Exception as e:  # noqa: BLE001 - as for statements
+            self._report(e, None, source, item.line)
+            return False
+        return True
+
+    def _report(self, exc: BaseException, sql: str | None, source: str | None, line: int) -> None:
+        self.errors += 1
+        if self.debug:
+            traceback.print_exception(exc, file=sys.stderr)
+        prefix = f"{source}:{line}: " if source else ""
+        first_line = line if source else 1
+        print(error_text(as_error(exc), sql, prefix=prefix, first_line=first_line), file=sys.stderr, flush=True)
