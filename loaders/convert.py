@@ -209,10 +209,13 @@ def _convert_column(arr: pa.Array, spec: LoadSpec, i: int, marker_possible: bool
         words[:, 1] = values >> 63
         arrow = pa.Array.from_buffers(t, n, [_validity(valid), pa.py_buffer(words)])
         return _result(arrow, ok, valid, R.ERR_DECIMAL, f"invalid numeric value or overflow for DECIMAL({t.precision},{t.scale})")
-    if pa.types.is_date(t):
-        return _dates(arr, offsets, data, valid, spec)
-    if pa.types.is_timestamp(t):
-        return _timestamps(arr, offsets, data, valid, spec, t)
+    if pa.types.is_date(t) or pa.types.is_timestamp(t):
+        col = _dates(arr, offsets, data, valid, spec) if pa.types.is_date(t) else _timestamps(arr, offsets, data, valid, spec, t)
+        if col.bad is not None and spec.options.get("ACCEPTANYDATE"):
+            # ACCEPTANYDATE: a date or time that does not parse loads as NULL, not an error
+            keep = pa.array(~col.bad)
+            col = _Column(pc.if_else(keep, col.values, pa.scalar(None, col.values.type)), None, col.code, col.reason)
+        return col
     blank = K.blank_fields(offsets, data, valid)
     if blank.any():  # an empty (or blank) field is NULL for every non-character type
         valid = valid & ~blank

@@ -197,3 +197,11 @@ def test_copy_inside_transaction_rolls_back(tmp_path, con):
     assert len(rows(con)) == 1
     con.execute("ROLLBACK")
     assert rows(con) == []
+
+
+def test_acceptanydate_and_encoding(tmp_path, con):
+    p = write(tmp_path, "1|2024-02-30|garbage\n2|2024-02-28|2024-02-28 01:02:03\n")
+    con.execute(f"COPY t (id, day, ts) FROM '{p}' ACCEPTANYDATE ENCODING AS UTF8")
+    assert rows(con, "SELECT day, ts FROM t ORDER BY id") == [(None, None), (dt.date(2024, 2, 28), dt.datetime(2024, 2, 28, 1, 2, 3))]
+    with pytest.raises(warehouse.NotSupportedError, match="ENCODING UTF16"):
+        con.execute(f"COPY t (id, day, ts) FROM '{p}' ENCODING UTF16")

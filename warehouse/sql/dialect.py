@@ -64,6 +64,7 @@ class WarehouseSortKeyProperty(exp.SortKeyProperty):
 #   "flag"      no value                      GZIP
 #   "string"    [AS] 'text'                   DELIMITER AS '|'
 #   "number"    [AS] n                        MAXERROR 10
+#   "word"      [AS] name | 'name'            ENCODING AS UTF8
 #   "onoff"     [ON|OFF|TRUE|FALSE|PRESET]    COMPUPDATE OFF (optional)
 #   "optstring" [[AS] 'text']                 ACCEPTINVCHARS AS '?'  /  ACCEPTINVCHARS
 #   "role"      DEFAULT | 'arn'               IAM_ROLE default
@@ -105,7 +106,7 @@ COPY_OPTIONS: dict[str, str] = {
     "BLANKSASNULL": "flag",
     "DATEFORMAT": "optstring",
     "EMPTYASNULL": "flag",
-    "ENCODING": "string",
+    "ENCODING": "word",
     "ESCAPE": "flag",
     "EXPLICIT_IDS": "flag",
     "FILLRECORD": "flag",
@@ -226,6 +227,15 @@ class Warehouse(Redshift):
             elif grammar == "string":
                 self._match(TokenType.ALIAS)
                 param.set("expression", self._wh_expect_string(name))
+            elif grammar == "word":
+                self._match(TokenType.ALIAS)
+                if self._match(TokenType.STRING):
+                    param.set("expression", exp.Literal.string(self._wh_raw_string(self._prev)))
+                elif self._curr is not None and self._curr.token_type != TokenType.SEMICOLON:
+                    self._advance()
+                    param.set("expression", exp.var(self._prev.text.upper()))
+                else:
+                    self.raise_error(f"Expecting a name after {name}")
             elif grammar == "number":
                 self._match(TokenType.ALIAS)
                 if not self._match(TokenType.NUMBER):
