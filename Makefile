@@ -33,7 +33,13 @@ demo: warmup
 	$(PY) -m bench.tpch.datagen --scale $(DEMO_SCALE) >/dev/null
 	$(PY) bench/demo.py --scale $(DEMO_SCALE)
 
-test: $(VENV)/.installed-test
+# the server tests drive real clients: psql, the PostgreSQL JDBC driver (and javac/java)
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+server-clients:
+	@command -v psql >/dev/null && [ -e /usr/share/java/postgresql.jar ] || \
+	  ( $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq postgresql-client libpostgresql-jdbc-java )
+
+test: $(VENV)/.installed-test server-clients
 	$(PY) -m pytest
 
 bench: warmup

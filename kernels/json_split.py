@@ -61,8 +61,8 @@ def scan_records(data, final, max_record):
         spans lines: then ``data[:consumed]`` is already newline-delimited JSON.
 
     >>> s, e, l, f, used, nl, simple = scan_records(np.frombuffer(b'{"a":1}{"a":\\n2}\\n7', np.uint8), True, 1 << 20)
-    >>> list(s), list(e), list(l), list(f), used, nl, simple
-    ([0, 7, 16], [7, 15, 17], [0, 0, 1], [0, 0, 2], 17, 1, False)
+    >>> s.tolist(), e.tolist(), l.tolist(), f.tolist(), used, nl, simple
+    ([0, 7, 16], [7, 15, 17], [0, 0, 2], [0, 0, 2], 17, 2, False)
     """
     n = len(data)
     # every record starts at a '{' or begins a line, so this bounds their number (arrays
@@ -214,8 +214,8 @@ def join_records(data, starts, ends, flags, lower_keys):
     ``out[offsets[k]:offsets[k + 1] - 1]``.
 
     >>> d = np.frombuffer(b'{"A":\\n"B"} {"C":{"D":1}}', np.uint8)
-    >>> out, offs = join_records(d, np.array([0, 12]), np.array([11, 25]), np.zeros(2, np.int8), True)
-    >>> bytes(out), list(offs)
+    >>> out, offs = join_records(d, np.array([0, 11]), np.array([10, 24]), np.zeros(2, np.int8), True)
+    >>> bytes(out), offs.tolist()
     (b'{"a": "B"}\\n{"c":{"D":1}}\\n', [0, 11, 25])
     """
     total = 0

@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
+import subprocess
+import sys
+import time
 
 import numpy as np
 import pyarrow as pa
 import pytest
 
-from warehouse.server import Server, ServerConfig
 
 ADMIN_PW = "Admin-pw-123"
 ALICE_PW = "Alice-pw-123"
@@ -61,19 +64,40 @@ def _setup(path: str) -> None:
     con.close()
 
 
+class _Running:
+    """The server subprocess (``warehouse serve``): its port and database name."""
+
+    def __init__(self, proc, port: int, database_name: str) -> None:
+        self.proc, self.port, self.database_name = proc, port, database_name
+
+
 @pytest.fixture(scope="session")
 def server(tmp_path_factory):
+    """``warehouse serve`` in a subprocess (a client library blocking the GIL in-process,
+    as libpq's cancel does, must not be able to stall the server under test)."""
     logging.getLogger("sqlglot").setLevel(logging.ERROR)
-    path = str(tmp_path_factory.mktemp("srv") / "testdb.wh")
+    tmp = tmp_path_factory.mktemp("srv")
+    path = str(tmp / "testdb.wh")
     _setup(path)
-    from warehouse.dbapi.connection import _acquire_database, _release_database
-
-    db, key = _acquire_database(path, None, None)
-    srv = Server(db, ServerConfig(port=0, auth_failure_delay=0.05, max_connections=200, shutdown_grace=1), path=path)
-    srv.start()
-    yield srv
-    srv.shutdown(grace=1)
-    _release_database(db, key)
+    port_file = tmp / "port"
+    log = open(tmp / "server.log", "w")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "warehouse.cli.main", "serve", path, "--port", "0", "--port-file", str(port_file),
+         "--auth-failure-delay", "0.05", "--max-connections", "200"],
+        stdout=log, stderr=subprocess.STDOUT,
+    )
+    for _ in range(600):
+        if port_file.exists() or proc.poll() is not None:
+            break
+        time.sleep(0.05)
+    assert port_file.exists(), (tmp / "server.log").read_text()
+    yield _Running(proc, int(port_file.read_text()), "testdb")
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    log.close()
 
 
 @pytest.fixture(scope="session")

@@ -435,12 +435,16 @@ class Connection:
             for _ in range(start, stop):
                 self.send(M.msg(b"D", b"\0\0"))
             return
-        for lo in range(start, stop, CHUNK_ROWS):
-            hi = min(stop, lo + CHUNK_ROWS)
+        lo, step = start, 4096  # a small first chunk gets the client decoding sooner
+        while lo < stop:
+            hi = min(stop, lo + step)
             part = table.slice(lo, hi - lo)
             offs, isnull, data = encode_columns([part.column(i) for i in range(part.num_columns)], types, fmts)
             rows = data_rows(offs, isnull, data)
             self.send(memoryview(rows))
+            if lo == start:
+                self.flush()
+            lo, step = hi, CHUNK_ROWS
 
     def _tag(self, result: Any, sent: int | None = None) -> str:
         status = result.status or "SELECT"
