@@ -512,6 +512,12 @@ def _sort_order(keys: list[np.ndarray], sel) -> np.ndarray | None:
         k = ks[0]
         if len(k) < 2 or bool(np.all(k[1:] >= k[:-1])):
             return None
+        if k.dtype.kind in "iu" and k.dtype.itemsize <= 8:
+            lo, hi = int(k.min()), int(k.max())
+            if hi - lo <= max(4 * len(k), 1 << 16):  # narrow range (dates, codes): counting sort
+                from kernels.sort import counting_argsort
+
+                return counting_argsort(k.astype(np.int64, copy=False), lo, hi)
         return np.argsort(k, kind="stable")
     return np.lexsort(ks[::-1])
 
