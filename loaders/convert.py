@@ -189,6 +189,8 @@ def _present(arr: pa.Array, spec: LoadSpec) -> pa.Array:
 
 def _convert_column(arr: pa.Array, spec: LoadSpec, i: int, marker_possible: bool = True) -> _Column:
     t = spec.types[i]
+    if arr.type == t and not pa.types.is_string(t):
+        return _Column(arr, None)  # the reader converted it already (see loaders.text)
     if marker_possible:
         arr = _present(arr, spec)
     if pa.types.is_string(t):

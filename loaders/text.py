@@ -173,18 +173,35 @@ def parse_text(piece: TextPiece, spec: LoadSpec) -> LoadedChunk:
         invalid_row_handler=on_invalid,
     )
     read_opts = pacsv.ReadOptions(column_names=read_names, use_threads=False, block_size=len(piece.data) + 1)
-    convert_opts = pacsv.ConvertOptions(
-        column_types={n: pa.binary() for n in read_names},
-        include_columns=names,
-        strings_can_be_null=False,
-        quoted_strings_can_be_null=False,
-    )
+
+    def options(types: dict[str, pa.DataType]) -> pacsv.ConvertOptions:
+        return pacsv.ConvertOptions(
+            column_types={n: types.get(n, pa.binary()) for n in read_names},
+            include_columns=names,
+            null_values=[v for v in (spec.null_as, "") if v is not None],
+            strings_can_be_null=False,
+            quoted_strings_can_be_null=False,
+        )
+
     filename = piece.obj.url
     lines: np.ndarray | None = None
     raw_lines: list[str] | None = None
     invalid_lines: list[int] = []
+    table = None
+    typed = _typed_columns(spec)
+    if typed:
+        # fast path: pyarrow converts the plain columns itself; any value it refuses (or a
+        # malformed line) sends the piece down the byte path, which applies Redshift's rules
+        try:
+            table = pacsv.read_csv(pa.BufferReader(piece.data), read_opts, parse_opts, options(typed))
+        except pa.ArrowInvalid:
+            table = None
+        if invalid:
+            table = None
+            invalid.clear()
     try:
-        table = pacsv.read_csv(pa.BufferReader(piece.data), read_opts, parse_opts, convert_opts)
+        if table is None:
+            table = pacsv.read_csv(pa.BufferReader(piece.data), read_opts, parse_opts, options({}))
         columns = [table.column(i).combine_chunks() for i in range(len(names))]
         nrows = table.num_rows
     except pa.ArrowInvalid:
@@ -247,6 +264,22 @@ def _with_positions(rejects: list[RejectedRow], spec: LoadSpec) -> list[Rejected
             if k < len(fields):
                 r = replace(r, position=sum(len(f.encode()) + 1 for f in fields[:k]))
         out.append(r)
+    return out
+
+
+def _typed_columns(spec: LoadSpec) -> dict[str, pa.DataType]:
+    """Columns pyarrow's CSV reader may convert directly with the same result as ours.
+
+    Integers, decimals, floats and ISO dates/timestamps, when no option changes how they
+    read; pyarrow refuses anything else (blanks around numbers, extra fractional digits,
+    invalid dates), which sends the piece to ``convert_text``.
+    """
+    out: dict[str, pa.DataType] = {}
+    for name, t in zip(spec.names, spec.types):
+        if pa.types.is_integer(t) or pa.types.is_decimal(t) or pa.types.is_floating(t):
+            out[name] = t
+        elif pa.types.is_date(t) and spec.date_format is None and not spec.options.get("ACCEPTANYDATE"):
+            out[name] = t
     return out
 
 
