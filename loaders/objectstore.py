@@ -270,13 +270,13 @@ def open_output(url: str, creds: Credentials | None = None) -> Any:
     try:
         if not is_remote(url):
             os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
-        return fs.open_output_stream(path)
+        return fs.open_output_stream(path, compression=None)
     except (OSError, pa.ArrowException) as e:
         raise LoadError(_explain(e, url).replace("cannot read", "cannot write"), filename=url) from None
 
 
 def delete_objects(objs: list[SourceObject]) -> None:
-    """Remove objects (UNLOAD ... ALLOWOVERWRITE replaces what a prefix held)."""
+    """Remove objects (UNLOAD ... CLEANPATH empties the prefix first)."""
     for o in objs:
         try:
             o.fs.delete_file(o.path)
