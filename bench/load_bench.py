@@ -1,6 +1,6 @@
 """Load benchmark: TPC-H ``lineitem`` from pipe-delimited text, warehouse vs DuckDB.
 
-    python -m bench.load_bench [--scale 1] [--tbl PATH] [--repeat 1] [--no-s3]
+    python -m bench.load_bench [--scale 1] [--tbl PATH] [--repeat 1] [--no-s3] [--json-rows N]
 
 The same ``lineitem.tbl`` bytes are loaded by:
 
@@ -14,6 +14,11 @@ The same ``lineitem.tbl`` bytes are loaded by:
 - ``pyarrow s3-read``: only reading the object from the loopback server, as COPY does
   (``pyarrow.fs.S3FileSystem``), parsing nothing: the floor the S3 load cannot beat here, since
   moto serves it from Python on the same cores.
+
+With ``--json-rows N`` (default 1,000,000; 0 skips it) the first N rows are also written as
+newline-delimited JSON (by DuckDB, keys = column names) and loaded by
+``COPY ... FORMAT AS JSON 'auto'`` against DuckDB's ``read_json`` with the same column types
+(on disk + CHECKPOINT, and in memory).
 
 Every load runs in its own fresh Python process, so its peak RSS (``ru_maxrss``) is that load's
 alone; the seconds are the load statement(s) only (CREATE TABLE, COPY, commit or CHECKPOINT),
@@ -43,6 +48,31 @@ from bench.tpch.datagen import data_dir, scale_name, tpchgen_executable
 REPO_ROOT = Path(__file__).resolve().parents[1]
 BUCKET = "bench"
 LOADS = (("warehouse", "file"), ("warehouse", "s3"), ("duckdb", "disk"), ("duckdb", "memory"), ("pyarrow", "s3-read"))
+JSON_LOADS = (("warehouse", "json"), ("duckdb", "json-disk"), ("duckdb", "json-memory"))
+DUCKDB_TYPES = {
+    "l_orderkey": "BIGINT", "l_partkey": "BIGINT", "l_suppkey": "BIGINT", "l_linenumber": "INTEGER",
+    "l_quantity": "DECIMAL(15,2)", "l_extendedprice": "DECIMAL(15,2)", "l_discount": "DECIMAL(15,2)",
+    "l_tax": "DECIMAL(15,2)", "l_returnflag": "VARCHAR", "l_linestatus": "VARCHAR", "l_shipdate": "DATE",
+    "l_commitdate": "DATE", "l_receiptdate": "DATE", "l_shipinstruct": "VARCHAR", "l_shipmode": "VARCHAR",
+    "l_comment": "VARCHAR",
+}
+
+
+def lineitem_json(tbl: Path, rows: int) -> Path:
+    """The first ``rows`` rows of ``tbl`` as newline-delimited JSON (written by DuckDB once)."""
+    target = tbl.parent / f"lineitem-{rows}.json"
+    if target.is_file():
+        return target
+    import duckdb
+
+    tmp = target.with_suffix(".tmp")
+    columns = ", ".join(f"'{k}': '{v}'" for k, v in DUCKDB_TYPES.items())
+    duckdb.sql(
+        f"COPY (SELECT * FROM read_csv('{tbl}', delim='|', header=false, columns={{{columns}}}) LIMIT {rows}) "
+        f"TO '{tmp}' (FORMAT JSON)"
+    )
+    os.replace(tmp, target)
+    return target
 
 
 # ----- data -------------------------------------------------------------------------------
@@ -112,7 +142,8 @@ def _worker(engine: str, mode: str, source: str, db: str) -> dict:
         before = _rss_mb()
         t0 = time.perf_counter()
         con.execute(ddl_statements()["lineitem"])
-        cur = con.execute(f"COPY lineitem FROM '{source}' DELIMITER '|'")
+        fmt = "FORMAT AS JSON 'auto'" if mode == "json" else "DELIMITER '|'"
+        cur = con.execute(f"COPY lineitem FROM '{source}' {fmt}")
         con.commit()
         seconds = time.perf_counter() - t0
         rows = con.execute("SELECT count(*) FROM lineitem").fetchone()[0]
@@ -133,12 +164,16 @@ def _worker(engine: str, mode: str, source: str, db: str) -> dict:
     else:
         import duckdb
 
-        con = duckdb.connect(db if mode == "disk" else ":memory:")
+        con = duckdb.connect(db if mode.endswith("disk") else ":memory:")
         before = _rss_mb()
         t0 = time.perf_counter()
         con.execute(_duckdb_ddl())
-        con.execute(f"COPY lineitem FROM '{source}' (DELIMITER '|')")
-        if mode == "disk":
+        if mode.startswith("json"):
+            columns = ", ".join(f"'{k}': '{v}'" for k, v in DUCKDB_TYPES.items())
+            con.execute(f"INSERT INTO lineitem SELECT * FROM read_json('{source}', format='newline_delimited', columns={{{columns}}})")
+        else:
+            con.execute(f"COPY lineitem FROM '{source}' (DELIMITER '|')")
+        if mode.endswith("disk"):
             con.execute("CHECKPOINT")
         seconds = time.perf_counter() - t0
         rows = con.execute("SELECT count(*) FROM lineitem").fetchone()[0]
@@ -161,23 +196,24 @@ def _run_load(engine: str, mode: str, source: str, db: Path, env: dict[str, str]
         raise RuntimeError(f"{engine} {mode} load failed:\n{proc.stderr[-4000:]}")
     out = json.loads(proc.stdout.strip().splitlines()[-1])
     out["process_seconds"] = wall
-    out["db_bytes"] = _dir_size(db) if db.exists() and mode != "memory" else None
+    out["db_bytes"] = _dir_size(db) if db.exists() and not mode.endswith("memory") else None
     return out
 
 
 # ----- driver -------------------------------------------------------------------------------
 def _print_table(results: list[dict], nbytes: int) -> None:
     base = {r["mode"]: r for r in results if r["engine"] == "duckdb"}
+    base.update({"json-" + m: base[m2] for m, m2 in (("disk", "json-disk"), ("memory", "json-memory")) if m2 in base})
     header = ("load", "seconds", "MB/s", "vs duckdb disk", "vs duckdb memory", "RSS before MB", "peak RSS MB", "on disk MB")
     rows = []
     for r in results:
         def ratio(mode: str) -> str:
-            b = base.get(mode)
+            b = base.get(("json-" + mode) if r["mode"].startswith("json") else mode)
             if r["engine"] == "pyarrow":
                 return "-"
             return f"{r['seconds'] / b['seconds']:.2f}x" if b else "-"
         rows.append((
-            f"{r['engine']} {r['mode']}", f"{r['seconds']:.2f}", f"{nbytes / 1e6 / r['seconds']:.0f}",
+            f"{r['engine']} {r['mode']}", f"{r['seconds']:.2f}", f"{r.get('bytes', nbytes) / 1e6 / r['seconds']:.0f}",
             ratio("disk"), ratio("memory"), f"{r['rss_before_mb']:.0f}" if r["rss_before_mb"] else "-", f"{r['peak_rss_mb']:.0f}",
             f"{r['db_bytes'] / 1e6:.0f}" if r["db_bytes"] else "-",
         ))
@@ -197,6 +233,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeat", type=int, default=1, help="runs per load; the best is reported")
     ap.add_argument("--no-s3", action="store_true", help="skip the load through the loopback S3 server")
     ap.add_argument("--keep", action="store_true", help="keep the loaded databases in bench/data")
+    ap.add_argument("--json-rows", type=int, default=1_000_000, help="rows of the JSON load (0: skip it)")
     ap.add_argument("--worker", nargs=4, metavar=("ENGINE", "MODE", "SOURCE", "DB"), help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.worker:
@@ -227,10 +264,18 @@ def main(argv: list[str] | None = None) -> int:
         client.upload_file(str(path), BUCKET, f"tpch-sf{sf}/lineitem.tbl")
         print(f"  uploaded to s3://{BUCKET}/tpch-sf{sf}/lineitem.tbl on {s3.endpoint} in {time.perf_counter() - t0:.1f} s")
 
+    json_path = None
+    if args.json_rows:
+        json_path = lineitem_json(path, args.json_rows)
+        _read_through(json_path)
+        print(f"  JSON: first {args.json_rows:,} rows as {json_path.name}, {json_path.stat().st_size / 1e6:,.0f} MB")
+        loads += list(JSON_LOADS)
     results = []
     try:
         for engine, mode in loads:
             source = f"s3://{BUCKET}/tpch-sf{sf}/lineitem.tbl" if mode.startswith("s3") else str(path)
+            if mode.startswith("json"):
+                source = str(json_path)
             db = data / (f"load-sf{sf}.wh" if engine == "warehouse" else f"load-sf{sf}.duckdb")
             runs = []
             for i in range(args.repeat):
@@ -240,6 +285,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"  {engine:<9} {mode:<7} run {i + 1}: {r['seconds']:6.2f} s, {what}, peak RSS {r['peak_rss_mb']:,.0f} MB", flush=True)
             best = min(runs, key=lambda r: r["seconds"])
             results.append({"engine": engine, "mode": mode, "source": source, **best,
+                            "bytes": Path(source).stat().st_size if not source.startswith("s3://") else nbytes,
                             "runs": [r["seconds"] for r in runs]})
             if not args.keep:
                 if db.is_dir():
@@ -250,7 +296,10 @@ def main(argv: list[str] | None = None) -> int:
         if s3 is not None:
             s3.stop()
 
-    counts = {r["rows"] for r in results if r["rows"] is not None}
+    json_counts = {r["rows"] for r in results if r["mode"].startswith("json")}
+    if len(json_counts) > 1:
+        print(f"  WARNING: the JSON loads disagree on the row count: {sorted(json_counts)}")
+    counts = {r["rows"] for r in results if r["rows"] is not None and not r["mode"].startswith("json")}
     if len(counts) != 1:
         print(f"  WARNING: the loads disagree on the row count: {sorted(counts)}")
     print()
@@ -266,7 +315,7 @@ def main(argv: list[str] | None = None) -> int:
         "machine": {"cpus": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version()},
         "versions": {"warehouse": getattr(warehouse, "__version__", ""), "duckdb": duckdb.__version__},
         "time": time.strftime("%Y-%m-%dT%H:%M:%S"),
-        "results": [{**r, "mb_per_s": nbytes / 1e6 / r["seconds"]} for r in results],
+        "results": [{**r, "mb_per_s": r["bytes"] / 1e6 / r["seconds"]} for r in results],
     }
     out.write_text(json.dumps(record, indent=2) + "\n")
     print(f"\n  results written to {out.relative_to(REPO_ROOT)}")

@@ -140,3 +140,18 @@ def test_in_memory_shell_and_quit(spawn):
     sh.child.expect(__import__("pexpect").EOF)
     sh.child.close()
     assert sh.child.exitstatus == 0
+
+
+def test_copy_shows_a_live_progress_line_that_disappears(spawn, tickit, home: Path):
+    parts = home / "parts"
+    parts.mkdir()
+    for p in range(40):  # many objects: a report after each, so the line shows even on a fast machine
+        (parts / f"part_{p:02d}").write_text("".join(f"{i}|name{i % 97}|city{i % 13}\n" for i in range(p, 1_500_000, 40)))
+    sh = spawn(tickit, WAREHOUSE_PROGRESS_DELAY="0")  # the load is quicker than the usual delay
+    sh.run("CREATE TABLE many (id BIGINT, name VARCHAR(20), city VARCHAR(20));", "CREATE TABLE")
+    sh.child.send(f"COPY many FROM '{parts}/';\r")
+    sh.expect(r"copy \S+ [\d,]+ rows \S+ [\d.]+ [kMG]?B of [\d.]+ [kMG]?B")  # rows and bytes as it goes
+    out = sh.expect("COPY 1500000")
+    sh.wait_prompt()
+    assert "Traceback" not in out
+    assert "1500000" in sh.run("SELECT count(*) FROM many;", r"\(1 row\)").replace(",", "").split()

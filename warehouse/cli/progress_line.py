@@ -2,12 +2,13 @@
 
 COPY and UNLOAD report ``Progress`` through ``session.progress`` (from the worker thread);
 the main thread redraws the line every tick.  A statement that reports nothing shows a
-spinner with its elapsed time once it has run for ``DELAY`` seconds, so short statements
-never flicker.  Only the interactive shell draws it; scripts never do.
+spinner with its elapsed time once it has run for ``DELAY`` seconds (0.5, or
+``$WAREHOUSE_PROGRESS_DELAY``), so short statements never flicker.  Only the interactive shell draws it; scripts never do.
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 import threading
 import time
@@ -15,7 +16,7 @@ from typing import TextIO
 
 from warehouse.progress import Progress
 
-DELAY = 0.5  # seconds before anything is drawn
+DELAY = float(os.environ.get("WAREHOUSE_PROGRESS_DELAY", "0.5"))  # seconds before anything is drawn
 SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
 ASCII_SPINNER = "|/-\\"
 
