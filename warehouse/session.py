@@ -47,6 +47,23 @@ def _nondeterministic(ast: exp.Expression) -> bool:
     return False
 
 
+def _parse_with_external(sql: str) -> list[exp.Expression]:
+    """``parse(sql)``, except that external-table DDL (Hive syntax: ``sql/external.py``)
+    becomes ``Command(EXTERNAL_DDL, text)`` for ``statements/external.py``."""
+    from warehouse.sql.external import COMMAND_WORD, is_external, split_statements
+
+    pieces = split_statements(sql)
+    if pieces is None:
+        return parse(sql)
+    out: list[exp.Expression] = []
+    for piece in pieces:
+        if is_external(piece):
+            out.append(exp.Command(this=COMMAND_WORD, expression=exp.Literal.string(piece)))
+        else:
+            out.extend(parse(piece))
+    return out
+
+
 class Session:
     """A connection's state: its database, transaction, settings and plan cache."""
 
@@ -76,7 +93,7 @@ class Session:
         m = _TXN_WORDS.match(sql)
         if m:
             return self._transaction_word(m.group(1).lower().split()[0])
-        statements = parse(sql)
+        statements = _parse_with_external(sql)
         if not statements:
             return Result(status="EMPTY")
         result = Result()
@@ -291,7 +308,8 @@ class Session:
         batch = execute(plan, ctx)
         names = [f.name for f in plan.fields]
         table = batch_to_arrow(batch, names) if plan.fields else pa.table({})
-        return Result(names, [f.type for f in plan.fields], table, batch.length, f"SELECT {batch.length}")
+        return Result(names, [f.type for f in plan.fields], table, batch.length, f"SELECT {batch.length}",
+                      notices=list(ctx.stats.get("notices", ())))
 
     def explain(self, ast: exp.Expression, sql: str, params: list[Any]) -> Result:
         plan = self.plan_query(ast, sql, params)

@@ -56,6 +56,11 @@ public class JdbcCheck {
                 while (rs.next()) names.append(rs.getString("TABLE_NAME")).append(",");
             }
             System.out.println("tables: " + names);
+            int keys = 0;
+            try (ResultSet rs = md.getPrimaryKeys(null, "public", "items")) {  // none: DDL keeps no constraints
+                while (rs.next()) keys++;
+            }
+            System.out.println("primary keys: " + keys);
         } catch (SQLException e) {
             System.out.println("error: " + e.getSQLState() + " " + e.getMessage());
         }

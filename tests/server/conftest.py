@@ -71,6 +71,38 @@ class _Running:
         self.proc, self.port, self.database_name = proc, port, database_name
 
 
+def start_server(tmp, path: str, *args: str, env: dict | None = None) -> _Running:
+    """``warehouse serve PATH ARGS`` on an ephemeral port, its log in ``tmp/server.log``."""
+    port_file = tmp / "port"
+    log = open(tmp / "server.log", "w")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "warehouse.cli.main", "serve", path, "--port", "0", "--port-file", str(port_file), *args],
+        stdout=log, stderr=subprocess.STDOUT, env=env,
+    )
+    log.close()
+    for _ in range(600):
+        if port_file.exists() or proc.poll() is not None:
+            break
+        time.sleep(0.05)
+    assert port_file.exists(), (tmp / "server.log").read_text()
+    base = os.path.basename(path)
+    return _Running(proc, int(port_file.read_text()), base[:-3] if base.endswith(".wh") else base)
+
+
+def stop_server(running: _Running) -> None:
+    running.proc.send_signal(signal.SIGTERM)
+    try:
+        running.proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        running.proc.kill()
+
+
+def start_admin_only_server(tmp, *args: str) -> _Running:
+    """A server over a fresh, empty database whose one user is admin (ADMIN_PW)."""
+    return start_server(tmp, str(tmp / "db.wh"), "--init-user", "admin", "--auth-failure-delay", "0.05", *args,
+                        env={**os.environ, "WAREHOUSE_PASSWORD": ADMIN_PW})
+
+
 @pytest.fixture(scope="session")
 def server(tmp_path_factory):
     """``warehouse serve`` in a subprocess (a client library blocking the GIL in-process,
@@ -79,25 +111,9 @@ def server(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("srv")
     path = str(tmp / "testdb.wh")
     _setup(path)
-    port_file = tmp / "port"
-    log = open(tmp / "server.log", "w")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "warehouse.cli.main", "serve", path, "--port", "0", "--port-file", str(port_file),
-         "--auth-failure-delay", "0.05", "--max-connections", "200"],
-        stdout=log, stderr=subprocess.STDOUT,
-    )
-    for _ in range(600):
-        if port_file.exists() or proc.poll() is not None:
-            break
-        time.sleep(0.05)
-    assert port_file.exists(), (tmp / "server.log").read_text()
-    yield _Running(proc, int(port_file.read_text()), "testdb")
-    proc.send_signal(signal.SIGTERM)
-    try:
-        proc.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
+    running = start_server(tmp, path, "--auth-failure-delay", "0.05", "--max-connections", "200")
+    yield running
+    stop_server(running)
 
 
 @pytest.fixture(scope="session")

@@ -155,6 +155,32 @@ def test_pg8000(dsn):
     c.close()
 
 
+def test_pg8000_untyped_parameters(dsn):
+    """pg8000 sends every parameter untyped: the server's Describe must not depend on a
+    placeholder value surviving the casts of its context ('' as an integer)."""
+    import pg8000.dbapi
+    import sqlalchemy as sa
+
+    c = pg8000.dbapi.connect(user="admin", password=ADMIN_PW, host=dsn["host"], port=dsn["port"], database=dsn["dbname"])
+    cur = c.cursor()
+    cur.execute("SELECT name FROM items WHERE id IN (%s)", (2,))
+    assert [tuple(r) for r in cur.fetchall()] == [("banana",)]
+    cur.execute("SELECT n FROM (SELECT id AS k, name AS n FROM items) s WHERE k IN (%s, %s) ORDER BY k", (2, 4))
+    assert [tuple(r) for r in cur.fetchall()] == [("banana",), ("cherry",)]
+    cur.execute("SELECT count(*) FROM pg_catalog.pg_class c WHERE c.oid IN (%s) AND c.relname = %s", (1259, "pg_class"))
+    assert cur.fetchone()[0] == 1
+    cur.execute("SELECT id FROM items WHERE id = %s + 1", (1,))
+    assert [tuple(r) for r in cur.fetchall()] == [(2,)]
+    c.close()
+    engine = sa.create_engine(f"postgresql+pg8000://admin:{ADMIN_PW}@{dsn['host']}:{dsn['port']}/{dsn['dbname']}")
+    try:
+        insp = sa.inspect(engine)
+        assert insp.get_pk_constraint("items")["constrained_columns"] == []
+        assert {"items", "big"} <= set(insp.get_table_names())
+    finally:
+        engine.dispose()
+
+
 # ----- redshift_connector ---------------------------------------------------------------------
 def test_redshift_connector(dsn):
     import redshift_connector
@@ -184,6 +210,32 @@ def test_redshift_connector(dsn):
     with pytest.raises(redshift_connector.ProgrammingError, match="42501"):
         c.cursor().execute("SELECT * FROM secret")
     c.close()
+
+
+def test_redshift_connector_rollback_after_error(dsn):
+    """redshift_connector names each statement redshift_connector_statement_<pid>_<n> and,
+    when a statement fails, reuses n for the next one (its ROLLBACK): the failed statement
+    must not have been created (PostgreSQL analyses at Parse), or that is 42P05."""
+    import redshift_connector
+
+    c = redshift_connector.connect(user="admin", password=ADMIN_PW, host=dsn["host"], port=dsn["port"], database=dsn["dbname"], ssl=False)
+    try:
+        cur = c.cursor()
+        cur.execute("SELECT count(*) FROM items")
+        for bad in ("SELECT * FROM no_such_table", "SELECT no_such_column FROM items WHERE id = %s"):
+            with pytest.raises(redshift_connector.ProgrammingError, match="42P01|42703"):
+                cur.execute(bad, (1,) if "%s" in bad else None)
+            c.rollback()
+            cur.execute("SELECT name FROM items WHERE id = %s", (2,))
+            assert cur.fetchone()[0] == "banana"
+        c.rollback()
+        with pytest.raises(redshift_connector.ProgrammingError, match="22012"):
+            cur.execute("SELECT 1 / (id - 1) FROM items WHERE id = %s", (1,))
+        c.rollback()
+        cur.execute("SELECT count(*) FROM items")
+        assert cur.fetchone()[0] == 5
+    finally:
+        c.close()
 
 
 # ----- SQLAlchemy -----------------------------------------------------------------------------
@@ -237,5 +289,6 @@ def test_jdbc(dsn, jdbc_classes):
     assert out[1] == "rollback: 0"
     assert out[2] == f"big: {BIG_ROWS} {BIG_SUM}"
     assert {"items", "big"} <= set(out[3].split(": ")[1].split(","))
+    assert out[4] == "primary keys: 0", out
     assert _jdbc(dsn, jdbc_classes, "alice", "wrong", "denied").startswith("error: 28P01")
     assert _jdbc(dsn, jdbc_classes, "alice", ALICE_PW, "denied").strip() == "denied: 42501"

@@ -132,6 +132,44 @@ def test_extended_protocol_row_limit_and_portal_suspended(server):
     s.close()
 
 
+def _m(kind, body):
+    return kind + struct.pack("!i", len(body) + 4) + body
+
+
+def _until_ready(s):
+    got = []
+    while True:
+        kind, data = s._read()
+        got.append((kind, data))
+        if kind == b"Z":
+            return got
+
+
+def test_failed_parse_creates_no_named_statement(server):
+    """A named statement whose analysis fails is never created (PostgreSQL analyses at
+    Parse); after the error everything up to Sync is skipped; re-Parsing a name that was
+    created is 42P05."""
+    s = _startup(server)
+    s.sendall(_m(b"Q", b"BEGIN\0")
+              + _m(b"P", b"n1\0SELECT * FROM no_such_table\0\0\0")
+              + _m(b"D", b"Sn1\0")
+              + _m(b"B", b"\0n1\0\0\0\0\0\0\0")  # skipped: no 26000 for it
+              + _m(b"S", b""))
+    _until_ready(s)
+    got = _until_ready(s)
+    errors = [d for k, d in got if k == b"E"]
+    assert len(errors) == 1 and b"42P01" in errors[0] and got[-1] == (b"Z", b"E")  # and the transaction is aborted
+    s.sendall(_m(b"Q", b"ROLLBACK\0"))
+    _until_ready(s)
+    s.sendall(_m(b"P", b"n1\0SELECT 7\0\0\0") + _m(b"B", b"\0n1\0\0\0\0\0\0\0") + _m(b"E", b"\0\0\0\0\0") + _m(b"S", b""))
+    got = _until_ready(s)
+    assert [k for k, _ in got] == [b"1", b"2", b"D", b"C", b"Z"] and got[2][1].endswith(b"7")
+    s.sendall(_m(b"P", b"n1\0SELECT 8\0\0\0") + _m(b"S", b""))
+    got = _until_ready(s)
+    assert got[0][0] == b"E" and b"42P05" in got[0][1]
+    s.close()
+
+
 def test_cancel_long_query(dsn):
     with psycopg.connect(libpq_dsn(dsn)) as c:
         threading.Timer(0.5, c.cancel).start()

@@ -190,8 +190,10 @@ class SessionFunctions:
     def _cast(self, target: str, arg: Expr) -> Expr | None:
         if target == "oid":
             return registry.resolve_cast(arg, T.INTEGER)
+        # text input: a string, or an untyped NULL (a parameter not bound yet: PostgreSQL's unknown)
+        textual = arg.type.is_string or arg.type.is_null
         if target == "regclass":
-            if arg.type.is_string:
+            if textual:
                 if isinstance(arg, Literal) and isinstance(arg.value, str):
                     key = _unquote(arg.value)
                     oid = self._relation_oids().get(key)
@@ -206,7 +208,7 @@ class SessionFunctions:
         if target == "regtype":
             from warehouse.catalog.pg_types import TYPES, format_type, regtype_oid
 
-            if arg.type.is_string:
+            if textual:
                 if isinstance(arg, Literal) and isinstance(arg.value, str):
                     oid = regtype_oid(arg.value)
                     if oid is None:
@@ -217,12 +219,12 @@ class SessionFunctions:
             return self._lookup(arg, {t.oid: format_type(t.oid, -1) for t in TYPES}, T.varchar(64))
         if target == "regnamespace":
             schemas = self.objects.schemas
-            if arg.type.is_string:
+            if textual:
                 return self._lookup(arg, schemas, T.INTEGER)
             return self._lookup(arg, {oid: name for name, oid in schemas.items()}, T.varchar(64))
         if target in ("regproc", "regprocedure"):
             rows = function_rows()
-            if arg.type.is_string:
+            if textual:
                 return self._lookup(arg, {name: oid for oid, name, *_ in rows}, T.INTEGER)
             return self._lookup(arg, {oid: name for oid, name, *_ in rows}, T.varchar(64))
         return None

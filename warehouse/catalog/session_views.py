@@ -34,6 +34,10 @@ def session_view(session: Any, name: str) -> pa.Table | None:
         return system_log(session.db).table(short)
     if short in pg_catalog.SPECS:
         return pg_catalog.relation(short, collect(session), session)
+    if short.startswith("svv_external_") and short in svv_views.SPECS:  # from the catalog's external tables
+        from warehouse.catalog.external_views import external_relation
+
+        return external_relation(short, session)
     if short in svv_views.SPECS:
         return svv_views.relation(short, collect(session))
     return None

@@ -1,6 +1,7 @@
 """Redshift's catalog views for clients: ``svv_tables``/``svv_columns``, the ``svv_all_*``
-and ``svv_redshift_*`` sets (one database: this one), and the ``svv_external_*`` views,
-empty because there are no external (Spectrum) schemas."""
+and ``svv_redshift_*`` sets (one database: this one).  The ``svv_external_*`` column lists
+are here; their rows come from the catalog's external schemas and tables
+(``external_views.py``, called by ``session_views``)."""
 
 from __future__ import annotations
 

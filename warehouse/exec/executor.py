@@ -160,10 +160,12 @@ def _dispatch() -> dict[type, Callable[[Any, ExecContext], Batch]]:
     from warehouse.exec.setops import execute_setop
     from warehouse.exec.sort import execute_sort
     from warehouse.exec.window import execute_window
+    from warehouse.exec.external_scan import execute_external_scan
 
     return {
         L.Scan: execute_scan,
         L.ArrowScan: _arrow_scan,
+        L.ExternalScan: execute_external_scan,
         L.Values: _values,
         L.Filter: _filter,
         L.Project: _project,

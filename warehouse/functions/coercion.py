@@ -189,10 +189,26 @@ def parse_interval(text: str) -> Interval:
     return Interval(months, days, micros)
 
 
+class TypedNull:
+    """A parameter whose value is not known yet, bound as a NULL of its type (NULLTYPE when
+    untyped, PostgreSQL's "unknown"): the server's Parse/Describe analyse a statement with
+    these, so no placeholder value has to survive the casts its context applies."""
+
+    __slots__ = ("type",)
+
+    def __init__(self, type_: SqlType | None) -> None:
+        self.type = type_
+
+    def __repr__(self) -> str:
+        return f"TypedNull({self.type!r})"
+
+
 def literal_from_python(value: object) -> Literal:
     """A bound query parameter as a Literal."""
     if value is None:
         return Literal(None, T.NULLTYPE)
+    if isinstance(value, TypedNull):
+        return Literal(None, value.type if value.type is not None else T.NULLTYPE)
     if isinstance(value, bool):
         return Literal(value, T.BOOLEAN)
     if isinstance(value, int):

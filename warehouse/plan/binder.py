@@ -21,7 +21,7 @@ from warehouse.optimizer.factor_or import factor_or
 from warehouse.plan.bind_expr import ExprBinder, ExprContext, position_of, type_from_ast
 from warehouse.plan.expressions import Call, ColumnRef, Expr, Literal, column_indexes, split_conjuncts
 from warehouse.plan.joins import Rel, build_pool, estimate, join_rels
-from warehouse.plan.logical import ArrowScan, Field, Join, Limit, Plan, Project, Scan, SetOp, Sort, Values
+from warehouse.plan.logical import ArrowScan, ExternalScan, Field, Join, Limit, Plan, Project, Scan, SetOp, Sort, Values
 from warehouse.plan.scope import Entry, Scope, is_outer
 from warehouse.plan.select_block import Block, SelectBlock, _output_position, _sort_key
 
@@ -299,6 +299,12 @@ class Binder:
         view = self.catalog.views.get((lookup_schema, name))
         if view is not None:
             return self._bind_view(view), name
+        external = getattr(self.catalog, "external_tables", {}).get((lookup_schema, name))
+        if external is not None:  # read from its objects at run time (exec/external_scan.py)
+            if self.check_privilege is not None and self.view_depth == 0:
+                self.check_privilege(lookup_schema, name, "SELECT")
+            fields = [Field(c.name, c.sql_type) for c in external.all_columns]
+            return ExternalScan(external, [c.name for c in external.all_columns], fields, name), name
         if self.system_view is not None and schema in (None, "pg_catalog", "information_schema"):
             qualified = f"{schema}.{name}" if schema else name
             arrow = self.system_view(qualified)

@@ -70,6 +70,21 @@ class ArrowScan(Plan):
 
 
 @dataclass(eq=False)
+class ExternalScan(Plan):
+    """Rows of an external table (``catalog.external.ExternalTableDef``), read from its
+    objects when the plan runs (``exec/external_scan.py``); only ``columns`` are produced."""
+
+    table: Any  # catalog.external.ExternalTableDef
+    columns: list[str]
+    fields: list[Field]
+    alias: str = ""
+
+    def describe(self) -> str:
+        d = self.table
+        return f"ExternalScan {d.schema}.{d.name} format={d.format} location={d.location} cols={self.columns}"
+
+
+@dataclass(eq=False)
 class Values(Plan):
     """Literal rows: each row is a list of expressions over no input."""
 

@@ -23,6 +23,7 @@ from sqlglot import exp
 
 from kernels.wire import data_rows
 from warehouse.errors import Error
+from warehouse.functions.coercion import TypedNull
 from warehouse.server import messages as M
 from warehouse.server.auth import AuthFailed, authenticate
 from warehouse.server.params import infer, max_param
@@ -165,7 +166,9 @@ class Connection:
                 chunk = self.sock.recv(max(65536, n - len(self.rbuf)))
             except (socket.timeout, TimeoutError):
                 now = time.monotonic()
-                if self.server.stopping.is_set() and idle and not self.rbuf:
+                # shutting down: end idle sessions, and connections still in startup (a client
+                # that sent SSLRequest, got 'N' and never went on must not hold up the shutdown)
+                if self.server.stopping.is_set() and ((idle and not self.rbuf) or self.session is None):
                     raise Fatal("57P01", "terminating connection due to administrator command") from None
                 limit = self.server.config.idle_timeout if idle and not self.rbuf else 60.0
                 if limit and now - idle_since > limit:
@@ -380,6 +383,9 @@ class Connection:
                 self._ready()
 
     def _error(self, e: Error) -> None:
+        s = self.session
+        if s is not None and s.in_transaction:
+            s.aborted = True  # any error inside a transaction block aborts it (Parse's too)
         sqlstate = e.sqlstate
         message = e.message
         if sqlstate == "57014" and self.timed_out:
@@ -562,7 +568,13 @@ class Connection:
                 out_oids.append(oids[i])
             else:
                 out_oids.append(type_oid(t)[0] if t is not None else 25)
-        self.statements[name] = Prepared(sql, ast, types, out_oids)
+        stmt = Prepared(sql, ast, types, out_oids)
+        if name and isinstance(ast, _QUERY_KINDS):
+            # PostgreSQL analyses a statement at Parse, and one that fails analysis (no such
+            # relation or column ...) is never created: clients such as redshift_connector
+            # reuse the name after an error and would otherwise get 42P05
+            self._statement_fields(stmt)
+        self.statements[name] = stmt
         self.send(M.PARSE_COMPLETE)
 
     def _bind(self, body: bytes) -> None:
@@ -620,8 +632,20 @@ class Connection:
     def _statement_fields(self, stmt: Prepared) -> list[tuple[str, int, int, int, int]]:
         ast = stmt.ast
         if isinstance(ast, _QUERY_KINDS):
-            params = [_dummy(t) for t in stmt.param_types]
-            plan = self.session.plan_query(ast, stmt.sql, params)
+            # bind the parameters as NULLs of their types: no placeholder value has to survive
+            # the casts its context applies ('' as an integer ...)
+            params = [TypedNull(t) for t in stmt.param_types]
+            try:
+                plan = self.session.plan_query(ast, stmt.sql, params)
+            except Error:
+                # a construct that wants a non-NULL constant: try values of the types
+                try:
+                    plan = self.session.plan_query(ast, stmt.sql, [_dummy(t) for t in stmt.param_types])
+                except Error:
+                    pass
+                else:
+                    return [(f.name, *type_oid(f.type), 0) for f in plan.fields]
+                raise
             return [(f.name, *type_oid(f.type), 0) for f in plan.fields]
         text = stmt.sql.lstrip().lower()
         if text.startswith(("show", "fetch", "explain")) and not stmt.param_oids:

@@ -16,7 +16,10 @@ Applied by ``sql.dialect.parse`` to every statement.  Each rewrite keeps the mea
 - ``TRIM(LEADING|TRAILING c FROM x)`` -> ``ltrim(x, c)`` / ``rtrim(x, c)``;
 - ``CAST(x AS t[])`` -> ``CAST(x AS VARCHAR)``: arrays are carried as their text form;
 - ``ARRAY(SELECT e FROM unnest(a) [AS] x)`` -> ``array_transform(a, 'e', 'x')`` and
-  ``a || ARRAY...`` -> ``array_cat(a, ...)`` (psql's ``\\d+`` reloptions).
+  ``a || ARRAY...`` -> ``array_cat(a, ...)`` (psql's ``\\d+`` reloptions);
+- ``information_schema._pg_expandarray(a)`` in a select list (pgjdbc's ``getPrimaryKeys``):
+  a set-returning function like ``unnest``, ``(...).n`` its ordinal and ``(...).x`` its
+  element; a whole record is carried as its x, so ``(col).x`` -> ``col``.
 
 >>> from warehouse.sql.dialect import parse
 >>> parse("SELECT 1 WHERE r = ANY (ARRAY['r', 'v'])")[0].sql()
@@ -51,12 +54,35 @@ INTEGER_ARRAYS = {"indkey", "indclass", "indcollation", "indoption", "conkey", "
 _ORDINAL = "_srf_ordinal"
 
 
+def _expandarray(node: exp.Expression) -> tuple[exp.Expression, str] | None:
+    """``_pg_expandarray(a)`` -> (a, "x"); ``(_pg_expandarray(a)).x`` / ``.n`` -> (a, field).
+
+    information_schema._pg_expandarray returns one (x element, n ordinal) record per
+    element; there are no composite values, so a whole record is carried as its x."""
+    field = "x"
+    if isinstance(node, exp.Dot) and isinstance(node.this, exp.Paren) and isinstance(node.expression, exp.Identifier):
+        field, node = node.expression.name.lower(), node.this.this
+        if field not in ("x", "n"):
+            return None
+    if isinstance(node, exp.Anonymous) and node.name.lower() == "_pg_expandarray" and len(node.expressions) == 1:
+        return node.expressions[0], field
+    return None
+
+
 def _srf_array(node: exp.Expression) -> exp.Expression | None:
     if isinstance(node, exp.Explode):
         return node.this
     if isinstance(node, exp.Anonymous) and node.name.lower() == "generate_subscripts" and node.expressions:
         return node.expressions[0]
-    return None
+    expand = _expandarray(node)
+    return expand[0] if expand is not None else None
+
+
+def _element(array: exp.Expression, ordinal: exp.Expression) -> exp.Expression:
+    value: exp.Expression = exp.Anonymous(this="array_element", expressions=[array.copy(), ordinal.copy()])
+    if isinstance(array, exp.Column) and array.name.lower() in INTEGER_ARRAYS:
+        value = exp.cast(value, "INTEGER")
+    return value
 
 
 def _expand_set_returning(select: exp.Select) -> None:
@@ -70,16 +96,16 @@ def _expand_set_returning(select: exp.Select) -> None:
         array = _srf_array(target)
         if array is None:
             continue
-        if isinstance(target, exp.Explode):
-            value: exp.Expression = exp.Anonymous(this="array_element", expressions=[array.copy(), ordinal.copy()])
-            if isinstance(array, exp.Column) and array.name.lower() in INTEGER_ARRAYS:
-                value = exp.cast(value, "INTEGER")
+        expand = _expandarray(target)
+        if isinstance(target, exp.Explode) or (expand is not None and expand[1] == "x"):
+            value = _element(array, ordinal)
         else:
             value = ordinal.copy()
         if isinstance(e, exp.Alias):
             e.set("this", value)
         else:
-            e.replace(exp.alias_(value, "unnest" if isinstance(target, exp.Explode) else "generate_subscripts"))
+            name = "unnest" if isinstance(target, exp.Explode) else ("generate_subscripts" if expand is None else expand[1])
+            e.replace(exp.alias_(value, name))
     series = exp.Values(
         expressions=[exp.Tuple(expressions=[exp.Literal.number(i)]) for i in range(1, MAX_ELEMENTS + 1)],
         alias=exp.TableAlias(this=exp.to_identifier("_srf"), columns=[exp.to_identifier(_ORDINAL)]),
@@ -105,6 +131,9 @@ def _rewrite_one(node: exp.Expression) -> exp.Expression:
         return _operator(node)
     if isinstance(node, exp.Collate):
         return node.this
+    if (isinstance(node, exp.Dot) and isinstance(node.this, exp.Paren) and isinstance(node.this.this, exp.Column)
+            and isinstance(node.expression, exp.Identifier) and node.expression.name.lower() == "x"):
+        return node.this.this  # (col).x of a _pg_expandarray record, carried as its x
     if isinstance(node, (exp.EQ, exp.NEQ)):
         return _quantified(node)
     if isinstance(node, exp.ByteString):

@@ -15,6 +15,12 @@ if TYPE_CHECKING:
 
 
 def other(session: "Session", ast: exp.Expression, sql: str, params: list[Any]) -> Result:
+    from warehouse.sql.external import COMMAND_WORD
+
+    if isinstance(ast, exp.Command) and ast.this == COMMAND_WORD:  # external tables (statements/external.py)
+        from warehouse.statements.external import run_external
+
+        return run_external(session, ast.expression.name)
     if isinstance(ast, (exp.Command, exp.Grant, exp.Revoke)):  # users, groups, grants
         from warehouse.auth.statements import is_auth_statement, run
 

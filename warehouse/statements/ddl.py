@@ -46,6 +46,10 @@ def create(session: "Session", ast: exp.Create, sql: str, params: list[Any]) -> 
 
         schema_created(session, name)
         return Result(status="CREATE SCHEMA")
+    if kind == "DATABASE":  # Athena: a schema for external tables
+        from warehouse.statements.external import create_database
+
+        return create_database(session, ast)
     msg = f"CREATE {kind} is not supported"
     raise NotSupportedError(msg)
 
@@ -124,6 +128,10 @@ def create_view(session: "Session", ast: exp.Create) -> Result:
 def drop(session: "Session", ast: exp.Drop) -> Result:
     kind = (ast.args.get("kind") or "").upper()
     exists = bool(ast.args.get("exists"))
+    from warehouse.statements import external
+
+    if kind == "DATABASE":  # Athena
+        return external.drop_database(session, ast)
     txn = session.writer()
     notices = []
     for table in ast.args.get("tables") or []:
@@ -134,6 +142,9 @@ def drop(session: "Session", ast: exp.Drop) -> Result:
             txn.drop_schema(name, if_exists=exists, cascade=bool(ast.args.get("cascade")))
             continue
         schema, name = _names(table)
+        if kind == "TABLE" and external.is_external_table(session, schema, name):
+            external.drop_external_table(session, schema, name)
+            continue
         current = txn.current()
         if current.get_table(schema, name) is not None or current.views.get((schema, name)) is not None:
             session.check_privilege(schema, name, "DROP")

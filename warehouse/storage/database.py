@@ -250,6 +250,8 @@ class CatalogSnapshot:
         }
         self.views: dict[tuple[str, str], ViewDef] = dict(state.views)
         self.auth = state.auth  # users, groups, grants (warehouse/auth/users.py reads them)
+        self.external_schemas = dict(state.external_schemas)  # catalog/external.py
+        self.external_tables = dict(state.external_tables)
 
     def get_table(self, schema: str, name: str) -> TableSnapshot | None:
         return self.tables.get((schema.lower(), name.lower()))
@@ -599,14 +601,16 @@ class WriteTransaction:
                 return
             msg = f'schema "{name}" does not exist'
             raise CatalogError(msg, sqlstate="3F000")
-        inside = [k for k in list(self._state.tables) + list(self._state.views) if k[0] == name]
+        inside = [k for k in list(self._state.tables) + list(self._state.views) + list(self._state.external_tables) if k[0] == name]
         if inside and not cascade:
             msg = f'cannot drop schema {name} because other objects depend on it'
             raise CatalogError(msg, sqlstate="2BP01")
         for k in inside:
             self._state.tables.pop(k, None)
             self._state.views.pop(k, None)
+            self._state.external_tables.pop(k, None)
         self._state.schemas.discard(name)
+        self._state.external_schemas.pop(name, None)
         self._changed()
 
     def create_table(self, definition: TableDef, if_not_exists: bool = False) -> None:
@@ -615,7 +619,7 @@ class WriteTransaction:
         if key[0] not in self._state.schemas:
             msg = f'schema "{key[0]}" does not exist'
             raise CatalogError(msg, sqlstate="3F000")
-        if key in self._state.tables or key in self._state.views:
+        if key in self._state.tables or key in self._state.views or key in self._state.external_tables:
             if if_not_exists and key in self._state.tables:
                 return
             msg = f'relation "{definition.name}" already exists'
@@ -726,7 +730,7 @@ class WriteTransaction:
         if key[0] not in self._state.schemas:
             msg = f'schema "{key[0]}" does not exist'
             raise CatalogError(msg, sqlstate="3F000")
-        if key in self._state.tables or (key in self._state.views and not replace):
+        if key in self._state.tables or key in self._state.external_tables or (key in self._state.views and not replace):
             msg = f'relation "{view.name}" already exists'
             raise CatalogError(msg, sqlstate="42P07")
         self._state.views[key] = ViewDef(key[0], key[1], view.sql, view.column_names, view.owner)
@@ -747,6 +751,41 @@ class WriteTransaction:
         """Replace users, groups and grants (an ``auth.model.AuthState``); commits with the rest."""
         self._check()
         self._state.auth = auth
+        self._changed()
+
+    # ----- external schemas and tables (catalog/external.py) ---------------------------------------
+    def create_external_schema(self, definition: Any, if_not_exists: bool = False) -> None:
+        """A schema that names a data-catalog database (an ``ExternalSchemaDef``)."""
+        self._check()
+        name = definition.name.lower()
+        if name in self._state.schemas:
+            if if_not_exists:
+                return
+            msg = f'schema "{name}" already exists'
+            raise CatalogError(msg, sqlstate="42P06")
+        self._state.schemas.add(name)
+        self._state.external_schemas[name] = definition
+        self._changed()
+
+    def put_external_table(self, definition: Any, replace: bool = False) -> None:  # noqa: A002
+        """Create (or with ``replace``, redefine: partitions) an external table."""
+        self._check()
+        key = (definition.schema.lower(), definition.name.lower())
+        if key[0] not in self._state.schemas:
+            msg = f'schema "{key[0]}" does not exist'
+            raise CatalogError(msg, sqlstate="3F000")
+        if key in self._state.tables or key in self._state.views or (key in self._state.external_tables and not replace):
+            msg = f'relation "{definition.name}" already exists'
+            raise CatalogError(msg, sqlstate="42P07")
+        self._state.external_tables[key] = definition
+        self._changed()
+
+    def drop_external_table(self, schema: str, name: str) -> None:
+        self._check()
+        key = (schema.lower(), name.lower())
+        if self._state.external_tables.pop(key, None) is None:
+            msg = f'table "{name}" does not exist'
+            raise CatalogError(msg, sqlstate="42P01")
         self._changed()
 
     # ----- DML ------------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from typing import Any
 
 from warehouse.auth.model import AuthState, auth_from, auth_json
 from warehouse.catalog.entries import ColumnDef, TableDef, ViewDef
+from warehouse.catalog.external import ExternalSchemaDef, ExternalTableDef
 from warehouse.storage.zonemap import ZoneMap
 from warehouse.types import Kind, SqlType
 
@@ -59,6 +60,9 @@ class State:
     tables: dict[tuple[str, str], TableState] = field(default_factory=dict)
     views: dict[tuple[str, str], ViewDef] = field(default_factory=dict)
     auth: AuthState | None = None  # users, groups, grants (warehouse/auth/model.py); immutable
+    # external (Spectrum/Athena) schemas by name and tables by (schema, name): catalog/external.py
+    external_schemas: dict[str, ExternalSchemaDef] = field(default_factory=dict)
+    external_tables: dict[tuple[str, str], ExternalTableDef] = field(default_factory=dict)
 
     def copy(self) -> State:
         return State(
@@ -71,6 +75,8 @@ class State:
             dict(self.tables),
             dict(self.views),
             self.auth,
+            dict(self.external_schemas),
+            dict(self.external_tables),
         )
 
     def files(self) -> set[str]:
@@ -154,6 +160,8 @@ def state_json(s: State) -> dict[str, Any]:
             for v in s.views.values()
         ],
         **({"auth": auth_json(s.auth)} if auth_json(s.auth) is not None else {}),
+        **({"external_schemas": [e.to_json() for e in s.external_schemas.values()]} if s.external_schemas else {}),
+        **({"external_tables": [e.to_json() for e in s.external_tables.values()]} if s.external_tables else {}),
     }
 
 
@@ -169,6 +177,12 @@ def state_from(v: dict[str, Any]) -> State:
     for w in v["views"]:
         s.views[(w["schema"], w["name"])] = ViewDef(w["schema"], w["name"], w["sql"], tuple(w["columns"]), w["owner"])
     s.auth = auth_from(v.get("auth"))  # manifests written before users existed have none
+    for e in v.get("external_schemas") or []:  # nor before external tables
+        es = ExternalSchemaDef.from_json(e)
+        s.external_schemas[es.name] = es
+    for e in v.get("external_tables") or []:
+        et = ExternalTableDef.from_json(e)
+        s.external_tables[(et.schema, et.name)] = et
     return s
 
 

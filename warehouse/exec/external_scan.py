@@ -1,0 +1,156 @@
+"""ExternalScan: an external table's rows, read from its objects each time the plan runs.
+
+The objects under the table's ``LOCATION`` (for a partitioned table: under each registered
+partition's location, whose values become the partition columns) are listed when the
+query runs and read through ``loaders.hive`` with the table's SerDe rules; only the columns
+the plan needs are converted (Parquet/ORC/JSON read only those).  Rows that did not read
+cleanly are counted in a notice (``ctx.stats["notices"]``), never fatal; an object that
+cannot be read at all fails the query with a message naming it.
+
+Not yet: streaming (the table is materialised per query, like every operator), predicate
+pushdown into Parquet statistics, partition pruning by WHERE.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING
+
+import pyarrow as pa
+
+from loaders.hive import HiveFormat, read_hive
+from loaders.objectstore import SourceObject, filesystem_for, is_remote, list_prefix
+from loaders.rejects import LoadError
+from loaders.spec import LoadSpec
+from warehouse.errors import DataError
+from warehouse.vector import Batch, vector_from_arrow
+
+if TYPE_CHECKING:
+    from warehouse.catalog.external import ExternalTableDef
+    from warehouse.exec.executor import ExecContext
+    from warehouse.plan.logical import ExternalScan
+
+__all__ = ["execute_external_scan", "hive_format", "list_location", "read_external"]
+
+
+def hive_format(d: ExternalTableDef) -> HiveFormat:
+    """The table's SerDe settings as the readers take them."""
+    sp = {k.lower(): v for k, v in d.serde_properties.items()}
+    tp = {k.lower(): v for k, v in d.table_properties.items()}
+    kind = d.format
+    skip = int(tp.get("skip.header.line.count", "0") or 0)
+    null_format = tp.get("serialization.null.format", sp.get("serialization.null.format", "\\N"))
+    if kind == "CSV":
+        return HiveFormat("CSV", delimiter=sp.get("separatorchar", ","), quote=sp.get("quotechar", '"'),
+                          null_format=null_format if "serialization.null.format" in tp or "serialization.null.format" in sp else "",
+                          skip_header=skip)
+    if kind == "REGEX":
+        return HiveFormat("REGEX", regex=sp.get("input.regex"), skip_header=skip,
+                          regex_ignore_case=sp.get("input.regex.case.insensitive", "false").lower() == "true")
+    if kind == "DELIMITED":
+        delim = sp.get("field.delim", sp.get("serialization.format", "\x01"))
+        return HiveFormat("DELIMITED", delimiter=_control(delim), escape="escape.delim" in sp,
+                          null_format=null_format, skip_header=skip)
+    return HiveFormat(kind)
+
+
+def _control(delim: str) -> str:
+    """Hive reads a delimiter that is a number as a character code (``'9'`` is a tab)."""
+    if delim.isdigit() and int(delim) < 128:
+        return chr(int(delim))
+    return delim[:1] if delim else "\x01"
+
+
+def list_location(url: str) -> list[SourceObject]:
+    """The data objects under a location (a folder: a trailing ``/`` is implied).
+
+    Hidden objects (``.name``, ``_name``: Hive's and Spark's markers) are skipped.  A
+    location with no objects is an empty table; a missing bucket is an error.
+    """
+    folder = url if url.endswith("/") else url + "/"
+    _, base = filesystem_for(folder)
+    if not is_remote(url) and not os.path.isdir(base):
+        return []
+    return [o for o in list_prefix(folder) if not _hidden(o.path[len(base) :])]
+
+
+def _hidden(rel: str) -> bool:
+    return any(part.startswith(("_", ".")) for part in rel.split("/") if part)
+
+
+def read_external(d: ExternalTableDef, columns: list[str]) -> tuple[pa.Table, int, list[str]]:
+    """The table's rows in ``columns`` (data and partition columns), the row count (also
+    when no column is asked for: ``COUNT(*)``), and notices."""
+    names = tuple(c.name for c in d.columns)
+    types = [c.sql_type for c in d.columns]
+    spec = LoadSpec(names=names, types=tuple(t.arrow_type for t in types),
+                    lengths=tuple(t.length if t.is_string else None for t in types))
+    wanted = [names.index(c) for c in columns if c in names] or [0]  # one column at least, for the row count
+    fmt = hive_format(d)
+    if d.partition_columns:
+        pnames = [c.name for c in d.partition_columns]
+        sources = [(loc, dict(zip(pnames, vals))) for vals, loc in d.partitions]
+    else:
+        sources = [(d.location, {})]
+    pieces: list[pa.Table] = []
+    skipped = nulled = unmatched = 0
+    try:
+        for location, values in sources:
+            parts: list[pa.Table] = []
+            for chunk in read_hive(list_location(location), spec, fmt, wanted):
+                skipped += chunk.skipped
+                nulled += chunk.nulled
+                unmatched += chunk.unmatched
+                if chunk.table.num_rows:
+                    parts.append(chunk.table)
+            if parts:
+                pieces.append(_with_partition_values(pa.concat_tables(parts), d, values))
+    except LoadError as e:
+        raise DataError(f'external table "{d.schema}.{d.name}": {e}', sqlstate="XX000") from None
+    schema = pa.schema([pa.field(c, _column_type(d, c).arrow_type) for c in columns])
+    rows = sum(p.num_rows for p in pieces)
+    if pieces:
+        table = pa.concat_tables(pieces) if len(pieces) > 1 else pieces[0]
+        result = pa.Table.from_arrays([table.column(c) for c in columns], schema=schema)
+    else:
+        result = schema.empty_table()
+    notices = []
+    if skipped:
+        notices.append(f'external table "{d.name}": {skipped} malformed row(s) skipped')
+    if nulled:
+        notices.append(f'external table "{d.name}": {nulled} value(s) that did not convert to the column type read as NULL')
+    if unmatched:
+        notices.append(f'external table "{d.name}": {unmatched} line(s) did not match input.regex and read as rows of NULLs')
+    return result, rows, notices
+
+
+def _column_type(d: ExternalTableDef, name: str):  # noqa: ANN202 - SqlType
+    for c in d.all_columns:
+        if c.name == name:
+            return c.sql_type
+    raise KeyError(name)
+
+
+def _with_partition_values(table: pa.Table, d: ExternalTableDef, values: dict[str, str]) -> pa.Table:
+    """``table`` plus one constant column per partition column (its value cast from text)."""
+    if not values:
+        return table
+    from loaders.hive import convert_lenient
+
+    for c in d.partition_columns:
+        t = c.sql_type
+        text = values.get(c.name)
+        arr = pa.array([text] * table.num_rows, pa.string())
+        spec = LoadSpec(names=(c.name,), types=(t.arrow_type,), lengths=(t.length if t.is_string else None,), null_as="__HIVE_DEFAULT_PARTITION__")
+        converted, _ = convert_lenient([arr], spec)
+        table = table.append_column(pa.field(c.name, t.arrow_type), converted[0])
+    return table
+
+
+def execute_external_scan(plan: ExternalScan, ctx: ExecContext) -> Batch:
+    table, rows, notices = read_external(plan.table, plan.columns)
+    ctx.check()
+    if notices:
+        ctx.stats.setdefault("notices", []).extend(notices)
+    cols = [vector_from_arrow(table.column(i), f.type) for i, f in enumerate(plan.fields)]
+    return Batch(cols, rows)
