@@ -12,14 +12,21 @@ import struct
 import subprocess
 import threading
 import time
+import warnings
 
 import psycopg
 import pytest
 
 from tests.server.conftest import ADMIN_PW, libpq_dsn, start_admin_only_server, stop_server
 
-# redshift_connector 2.2.0 builds its context with the deprecated ssl.SSLContext()
-pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning:redshift_connector.core")
+
+def _rs_connect(**kw):
+    """redshift_connector.connect, quiet about its deprecated ``ssl.SSLContext()``."""
+    import redshift_connector
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        return redshift_connector.connect(user="admin", password=ADMIN_PW, host="127.0.0.1", **kw)
 
 
 def _self_signed(tmp) -> tuple[str, str]:
@@ -82,14 +89,11 @@ def test_tls_psycopg(tls_server):
 
 
 def test_tls_redshift_connector(tls_server, monkeypatch):
-    import redshift_connector
-
     # redshift_connector always verifies the chain (CERT_REQUIRED against the default trust
     # store plus its Redshift CA bundle; no option turns that off): trust the test certificate
     monkeypatch.setenv("SSL_CERT_FILE", tls_server.cert)
     for mode in ("require", "verify-ca", "verify-full"):
-        c = redshift_connector.connect(user="admin", password=ADMIN_PW, host="127.0.0.1", port=tls_server.port,
-                                       database=tls_server.database_name, ssl=True, sslmode=mode, timeout=10)
+        c = _rs_connect(port=tls_server.port, database=tls_server.database_name, ssl=True, sslmode=mode, timeout=10)
         try:
             assert isinstance(c._usock, ssl.SSLSocket), mode
             cur = c.cursor()
@@ -109,7 +113,7 @@ def test_no_tls_answers_n_and_prefer_falls_back(server, dsn):
     with pytest.raises(psycopg.OperationalError):
         psycopg.connect(libpq_dsn(dsn) + " sslmode=require")
     with pytest.raises(redshift_connector.InterfaceError, match="refuses SSL"):
-        redshift_connector.connect(user="admin", password=ADMIN_PW, host=dsn["host"], port=dsn["port"], database=dsn["dbname"], ssl=True)
+        _rs_connect(port=dsn["port"], database=dsn["dbname"], ssl=True, timeout=10)
 
 
 # ----- idle timeout, max connections -----------------------------------------------------------
