@@ -114,13 +114,6 @@ def test_sqlalchemy_redshift(dsn, catalog_objects):
         eng.dispose()
 
 
-@pytest.mark.xfail(
-    reason="sqlalchemy-redshift 1.0.0 calls PGDialect._reflect_type with SQLAlchemy 2.0's signature; "
-    "2.1 changed it (TypeError before any result is read). Its catalog query itself runs: "
-    "tests/sql/catalog/sqlalchemy_redshift.test",
-    raises=TypeError,
-    strict=True,
-)
 def test_sqlalchemy_redshift_columns(dsn, catalog_objects):
     from sqlalchemy import create_engine, inspect
 
@@ -128,9 +121,17 @@ def test_sqlalchemy_redshift_columns(dsn, catalog_objects):
         f"redshift+psycopg2://admin:{ADMIN_PW}@{dsn['host']}:{dsn['port']}/{dsn['dbname']}?sslmode=disable"
     )
     try:
-        inspect(eng).get_columns("orders", schema=SCHEMA)
+        cols = inspect(eng).get_columns("orders", schema=SCHEMA)
     finally:
         eng.dispose()
+    by_name = {c["name"]: c for c in cols}
+    assert list(by_name) == ["id", "customer", "amount", "created"]
+    assert not by_name["id"]["nullable"] and by_name["customer"]["nullable"]
+    assert by_name["customer"]["type"].length == 40
+    assert (by_name["amount"]["type"].precision, by_name["amount"]["type"].scale) == (12, 2)
+    assert by_name["customer"]["default"] == "'x'"
+    # the Redshift dialect reads ENCODE from pg_attribute.attencodingtype (format_encoding)
+    assert [by_name[c]["info"]["encode"] for c in ("id", "amount")] == ["auto", "az64"]
 
 
 def test_redshift_connector_metadata(dsn, catalog_objects):

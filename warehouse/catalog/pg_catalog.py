@@ -86,6 +86,7 @@ SPECS: dict[str, list[tuple[str, str]]] = {
         "proargnames:a prosrc:t proacl:a"
     ),
     "pg_inherits": _spec("inhrelid:o inhparent:o inhseqno:i4 inhdetachpending:b"),
+    "pg_enum": _spec("oid:o enumtypid:o enumsortorder:f4 enumlabel:n"),
     "pg_am": _spec("oid:o amname:n amhandler:t amtype:c"),
     "pg_collation": _spec(
         "oid:o collname:n collnamespace:o collowner:o collprovider:c collisdeterministic:b collencoding:i4 "
