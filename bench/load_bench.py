@@ -6,6 +6,8 @@ The same ``lineitem.tbl`` bytes are loaded by:
 
 - ``warehouse file``: ``COPY lineitem FROM '<path>' DELIMITER '|'`` into a fresh on-disk
   database (DISTKEY l_orderkey, SORTKEY l_shipdate), committed (durable);
+- ``warehouse file-nosort``: the same COPY into the table without its SORTKEY (a sorted table
+  is loaded as one sorted run; without a sort key batches are written while later ones parse);
 - ``warehouse s3``: the same COPY from ``s3://bench/...`` on a loopback S3-compatible server
   (moto, in this driver process; the load reads it over HTTP);
 - ``duckdb disk``: ``COPY lineitem FROM '<path>' (DELIMITER '|')`` into an on-disk DuckDB
@@ -47,7 +49,7 @@ from bench.tpch.datagen import data_dir, scale_name, tpchgen_executable
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 BUCKET = "bench"
-LOADS = (("warehouse", "file"), ("warehouse", "s3"), ("duckdb", "disk"), ("duckdb", "memory"), ("pyarrow", "s3-read"))
+LOADS = (("warehouse", "file"), ("warehouse", "file-nosort"), ("warehouse", "s3"), ("duckdb", "disk"), ("duckdb", "memory"), ("pyarrow", "s3-read"))
 JSON_LOADS = (("warehouse", "json"), ("duckdb", "json-disk"), ("duckdb", "json-memory"))
 DUCKDB_TYPES = {
     "l_orderkey": "BIGINT", "l_partkey": "BIGINT", "l_suppkey": "BIGINT", "l_linenumber": "INTEGER",
@@ -141,7 +143,10 @@ def _worker(engine: str, mode: str, source: str, db: str) -> dict:
         con = warehouse.connect(db)
         before = _rss_mb()
         t0 = time.perf_counter()
-        con.execute(ddl_statements()["lineitem"])
+        ddl = ddl_statements()["lineitem"]
+        if mode == "file-nosort":  # no SORTKEY: batches are appended while the next ones parse
+            ddl = re.sub(r"\s(COMPOUND\s+)?SORTKEY\s*\([^)]*\)", "", ddl, flags=re.IGNORECASE)
+        con.execute(ddl)
         fmt = "FORMAT AS JSON 'auto'" if mode == "json" else "DELIMITER '|'"
         cur = con.execute(f"COPY lineitem FROM '{source}' {fmt}")
         con.commit()

@@ -1,7 +1,8 @@
 """COPY table FROM object stores and local files, with Redshift's load semantics.
 
 A COPY is one transaction: the loaders (``loaders/``) stream the objects as converted chunks
-while this module appends them to the table in batches of ``FLUSH_ROWS`` inside one write
+while this module appends them to the table in batches of ``FLUSH_ROWS`` (tables without a
+SORTKEY; the append overlaps parsing) or in one sorted run (``SORTED_RUN_BYTES``) inside one write
 transaction, so all accepted rows appear at once or none do.  Rows the loaders reject are
 recorded in ``stl_load_errors``; within ``MAXERROR`` the load goes on without them, past it
 the COPY fails, changes nothing, and its message names the first failure.  Options the engine
@@ -45,6 +46,9 @@ APPLIED = {
 NO_EFFECT = {"COMPUPDATE", "STATUPDATE", "COMPROWS", "READRATIO"}
 FLUSH_ROWS = 1 << 20  # rows buffered before they are appended (each append sorts its rows)
 FLUSH_BYTES = 160 << 20
+# A table with a SORTKEY gets one sorted run per COPY (as Redshift sorts each load), so its
+# zone maps stay sharp; only a load bigger than this (Arrow bytes) is split into sorted runs.
+SORTED_RUN_BYTES = 1536 << 20
 MAX_LOGGED_ERRORS = 10_000  # rejected rows kept in stl_load_errors per COPY
 
 
@@ -131,7 +135,7 @@ def _copy(session: "Session", ast: Any) -> Result:
                 buffered.append(chunk.table)
                 buffered_rows += chunk.table.num_rows
                 buffered_bytes += chunk.table.nbytes
-                if buffered_rows >= FLUSH_ROWS or buffered_bytes >= FLUSH_BYTES:
+                if (buffered_bytes >= SORTED_RUN_BYTES) if d.sortkey else (buffered_rows >= FLUSH_ROWS or buffered_bytes >= FLUSH_BYTES):
                     flush()
             reporter.add(chunk.table.num_rows, chunk.nbytes, chunk.filename)
         if len(rejected) <= max_error:
