@@ -77,9 +77,14 @@ def text_values(arr: pa.Array, t: SqlType | None = None) -> pa.Array:
         return pc.cast(arr, pa.string())
     if pa.types.is_floating(typ):
         s = pc.cast(arr, pa.string())
-        s = pc.replace_substring_regex(s, r"e([+-])(\d)$", r"e\10\2")
-        s = pc.replace_substring(s, "inf", "Infinity")
-        return pc.replace_substring(s, "nan", "NaN")
+        # the fix-ups below are regex/substring passes over every value: run them only when
+        # some value needs them (an exponent, or a non-finite value)
+        if pc.any(pc.match_substring(s, "e")).as_py():
+            s = pc.replace_substring_regex(s, r"e([+-])(\d)$", r"e\10\2")
+        if not pc.all(pc.is_finite(arr)).as_py():
+            s = pc.replace_substring(s, "inf", "Infinity")
+            s = pc.replace_substring(s, "nan", "NaN")
+        return s
     if pa.types.is_boolean(typ):
         return pc.if_else(arr, "t", "f")
     if pa.types.is_decimal(typ) or pa.types.is_date(typ):
