@@ -33,7 +33,7 @@ import pyarrow.json as pj
 
 from kernels.json_split import ARRAY, MALFORMED, OK, join_records, scan_records
 from loaders import rejects as R
-from loaders.compression import read_chunks
+from loaders.compression import fill, open_stream
 from loaders.convert import convert_text
 from loaders.objectstore import Credentials, SourceObject, read_bytes
 from loaders.rejects import LoadError, RejectedRow
@@ -275,18 +275,32 @@ class _Reader:
                 carry = b""
                 line_base = 1
                 first = True
-                for data in read_chunks(self.obj, self.spec.compression, CHUNK_BYTES):
-                    if first:
-                        first = False
-                        if data.startswith(b"\xef\xbb\xbf"):
-                            data = data[3:]
-                    buf = carry + data if carry else data
-                    res = scan_records(np.frombuffer(buf, np.uint8), False, MAX_RECORD)
-                    consumed = int(res[4])
-                    if len(res[0]) and not put((buf, res, line_base, consumed)):
-                        return
-                    line_base += int(res[5])
-                    carry = buf[consumed:]
+                eof = False
+                stream = open_stream(self.obj, self.spec.compression)
+                try:
+                    while not eof:
+                        # read straight into the step's own buffer, behind the carried record
+                        buf = bytearray(len(carry) + CHUNK_BYTES)
+                        buf[: len(carry)] = carry
+                        got = fill(stream, memoryview(buf)[len(carry) :], self.obj, self.spec.compression)
+                        eof = got < CHUNK_BYTES
+                        if len(carry) + got < len(buf):
+                            del buf[len(carry) + got :]
+                        if first:
+                            first = False
+                            if buf.startswith(b"\xef\xbb\xbf"):
+                                del buf[:3]
+                        if not buf:
+                            carry = b""
+                            break
+                        res = scan_records(np.frombuffer(buf, np.uint8), False, MAX_RECORD)
+                        consumed = int(res[4])
+                        if len(res[0]) and not put((buf, res, line_base, consumed)):
+                            return
+                        line_base += int(res[5])
+                        carry = bytes(buf[consumed:])
+                finally:
+                    stream.close()
                 if carry.strip():
                     res = scan_records(np.frombuffer(carry, np.uint8), True, MAX_RECORD)
                     if not put((carry, res, line_base, len(carry))):
