@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-__all__ = ["LoopbackS3"]
+__all__ = ["LoopbackS3", "put_object"]
 
 REGION = "us-east-1"
 _SETUP_REQUESTS = 3  # create_user, create_access_key, put_user_policy: then every request is signed
@@ -76,3 +76,12 @@ class LoopbackS3:
 
     def stop(self) -> None:
         self._server.stop()
+
+
+def put_object(client: Any, bucket: str, key: str, body: bytes | str) -> None:
+    """Store ``body`` at s3://bucket/key with a boto3 client, creating the bucket if needed."""
+    try:
+        client.create_bucket(Bucket=bucket)
+    except client.exceptions.BucketAlreadyOwnedByYou:
+        pass
+    client.put_object(Bucket=bucket, Key=key, Body=body.encode() if isinstance(body, str) else body)

@@ -15,6 +15,7 @@ import pyarrow.parquet as pq
 import pytest
 
 import warehouse
+from bench.s3server import put_object as put
 from warehouse.errors import DataError
 
 
@@ -24,13 +25,6 @@ def con():
     yield c
     c.close()
 
-
-def put(s3, bucket, key, body):
-    try:
-        s3.create_bucket(Bucket=bucket)
-    except s3.exceptions.BucketAlreadyOwnedByYou:
-        pass
-    s3.put_object(Bucket=bucket, Key=key, Body=body.encode() if isinstance(body, str) else body)
 
 
 # ----- Wild Rydes: Firehose JSON ---------------------------------------------------------------

@@ -11,6 +11,7 @@ import lz4.frame
 import pytest
 
 import warehouse
+from bench.s3server import put_object as put
 
 USERS_DDL = "CREATE TABLE users (userid INTEGER NOT NULL, username CHAR(8), firstname VARCHAR(30), city VARCHAR(30), state CHAR(2), likesports BOOLEAN) DISTKEY(userid) SORTKEY(userid)"
 ROWS = [
@@ -28,13 +29,6 @@ def con():
     yield c
     c.close()
 
-
-def put(s3, bucket, key, body):
-    try:
-        s3.create_bucket(Bucket=bucket)
-    except s3.exceptions.BucketAlreadyOwnedByYou:
-        pass
-    s3.put_object(Bucket=bucket, Key=key, Body=body.encode() if isinstance(body, str) else body)
 
 
 def count(con, table="users"):
