@@ -146,8 +146,3 @@ class _Failure:
     def __init__(self, error: BaseException) -> None:
         self.error = error
 
-
-def empty_chunk(spec: LoadSpec, filename: str) -> LoadedChunk:
-    """A chunk with no rows (for objects that hold none)."""
-    schema = pa.schema([pa.field(n, t) for n, t in zip(spec.names, spec.types)])
-    return LoadedChunk(schema.empty_table(), [], filename, 0, 0)
