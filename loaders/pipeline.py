@@ -18,7 +18,6 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
-import pyarrow as pa
 
 from loaders.objectstore import Credentials, SourceObject
 from loaders.rejects import LoadError
