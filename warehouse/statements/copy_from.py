@@ -135,7 +135,7 @@ def _copy(session: "Session", ast: Any) -> Result:
                 buffered.append(chunk.table)
                 buffered_rows += chunk.table.num_rows
                 buffered_bytes += chunk.table.nbytes
-                if (buffered_bytes >= SORTED_RUN_BYTES) if d.sortkey else (buffered_rows >= FLUSH_ROWS or buffered_bytes >= FLUSH_BYTES):
+                if _batch_full(bool(d.sortkey), buffered_rows, buffered_bytes):
                     flush()
             reporter.add(chunk.table.num_rows, chunk.nbytes, chunk.filename)
         if len(rejected) <= max_error:
@@ -168,6 +168,14 @@ def _copy(session: "Session", ast: Any) -> Result:
     if rejected:
         notices.append(f"Load into table '{d.name}' completed, {len(rejected)} record(s) could not be loaded.  Check 'stl_load_errors' system table for details.")
     return Result(status=f"COPY {loaded}", rowcount=loaded, notices=notices)
+
+
+def _batch_full(sorted_table: bool, rows: int, nbytes: int) -> bool:
+    """Whether the buffered rows make an append: one sorted run for a SORTKEY table (up to
+    ``SORTED_RUN_BYTES``), batches of ``FLUSH_ROWS``/``FLUSH_BYTES`` otherwise."""
+    if sorted_table:
+        return nbytes >= SORTED_RUN_BYTES
+    return rows >= FLUSH_ROWS or nbytes >= FLUSH_BYTES
 
 
 # ----- options ----------------------------------------------------------------------------
