@@ -115,3 +115,13 @@ def test_help_and_version():
         assert word in helped.stdout, word
     version = run("--version")
     assert version.stdout.startswith("warehouse ")
+
+
+def test_define_substitutes_hive_variables_in_scripts(capsys, tmp_path):
+    script = tmp_path / "q.q"
+    script.write_text("SELECT '${INPUT}/x' AS loc, ${hiveconf:N} + 1 AS n;\n")
+    assert main(["-f", str(script), "--format", "csv", "--define", "INPUT=s3://bucket", "--hiveconf", "N=41"]) == 0
+    assert capsys.readouterr().out.splitlines() == ["loc,n", "s3://bucket/x,42"]
+    assert main(["-f", str(script), "-d", "INPUT=s3://b"]) == 1
+    err = capsys.readouterr().err
+    assert "undefined variable ${hiveconf:N}" in err and "42704" in err

@@ -189,3 +189,20 @@ def test_meta_commands_through_the_runner(con, capsys, tmp_path):
     assert not r.run_text("\\d nope")
     assert capsys.readouterr().err.strip() == 'ERROR: 42P01: did not find any relation named "nope"'
     assert r.run_text("\\q\nSELECT 1;") and r.quit
+
+
+def test_set_and_hive_variable_substitution(con, capsys):
+    r = Runner(con, Display(), interactive=False, continue_on_error=True)
+    assert r.run_text("\\set TBL users\n\\set WHO 'ann'")
+    assert r.variables == {"TBL": "users", "WHO": "ann"}
+    assert r.run_text("INSERT INTO ${TBL} VALUES (7, '${WHO}', NULL);\nSELECT username FROM ${hiveconf:TBL} WHERE userid = 7;")
+    assert "ann" in capsys.readouterr().out
+    assert not r.run_text("SELECT * FROM ${NOPE} JOIN ${hivevar:ALSO} ON true;")
+    err = capsys.readouterr().err
+    assert "42704" in err and "${NOPE}" in err and "${hivevar:ALSO}" in err
+    assert r.run_text("\\set")
+    assert "TBL = 'users'" in capsys.readouterr().out
+    assert r.run_text("\\unset TBL")
+    assert not r.run_text("SELECT 1 FROM ${TBL};")
+    assert "${TBL}" in capsys.readouterr().err
+    assert r.run_text("SELECT 'no $ variables {here}' AS s;")

@@ -224,3 +224,61 @@ def test_hive_partitioned_parquet_msck_and_alter(s3, con):
         con.execute("ALTER TABLE sales ADD PARTITION (saledate='2008-01-01', region='us')")
     with pytest.raises(warehouse.ProgrammingError):
         con.execute("ALTER TABLE sales ADD PARTITION (saledate='2008-01-01')")
+
+
+# ----- partition pruning ------------------------------------------------------------------------
+def _explain(con, sql: str) -> str:
+    return "\n".join(r[0] for r in con.execute("EXPLAIN " + sql).fetchall())
+
+
+def test_partition_pruning_reads_only_matching_partitions(s3, con):
+    # 6 days x 4 hours = 24 partitions; day 2008-01-06 hour 3 holds an object that is not
+    # Parquet, so a query reading it fails: pruned queries must not touch it
+    for d in range(1, 7):
+        for h in range(4):
+            key = f"pp/dt=2008-01-0{d}/hr={h}/data.parquet"
+            if (d, h) == (6, 3):
+                put(s3, "lake", key, b"not parquet at all")
+            else:
+                put(s3, "lake", key, parquet_bytes(pa.table({"id": [d * 10 + h], "amount": [float(d * h)]})))
+    con.execute("CREATE EXTERNAL TABLE ev (id int, amount double) PARTITIONED BY (dt date, hr int) "
+                "STORED AS PARQUET LOCATION 's3://lake/pp/'")
+    con.execute("MSCK REPAIR TABLE ev")
+
+    def ids(where: str) -> list[int]:
+        return [r[0] for r in con.execute(f"SELECT id FROM ev WHERE {where} ORDER BY id").fetchall()]
+
+    def read(where: str) -> str:
+        lines = [ln.strip() for ln in _explain(con, f"SELECT id FROM ev WHERE {where}").splitlines()]
+        return next(ln for ln in lines if ln.startswith("partitions:"))
+
+    assert ids("dt = '2008-01-02' AND hr = 1") == [21]
+    assert read("dt = '2008-01-02' AND hr = 1") == "partitions: 1 of 24"
+    assert ids("dt = DATE '2008-01-03'") == [30, 31, 32, 33]
+    assert read("dt = DATE '2008-01-03'") == "partitions: 4 of 24"
+    assert ids("dt IN ('2008-01-01', '2008-01-05') AND hr IN (0, 2)") == [10, 12, 50, 52]
+    assert read("dt IN ('2008-01-01', '2008-01-05') AND hr IN (0, 2)") == "partitions: 4 of 24"
+    assert ids("dt BETWEEN '2008-01-02' AND '2008-01-03' AND hr >= 3") == [23, 33]
+    assert read("dt BETWEEN '2008-01-02' AND '2008-01-03' AND hr >= 3") == "partitions: 2 of 24"
+    assert ids("dt > '2008-01-04' AND hr < 3") == [50, 51, 52, 60, 61, 62]
+    assert ids("(dt = '2008-01-01' OR hr = 3) AND dt < '2008-01-03'") == [10, 11, 12, 13, 23]
+    assert ids("extract(day FROM dt) = 4 AND hr + 1 = 2") == [41]
+    # a conjunct that also reads a data column does not prune; the others still do
+    assert ids("dt = '2008-01-02' AND amount > 1") == [21, 22, 23]
+    assert read("dt = '2008-01-02' AND amount > 1") == "partitions: 4 of 24"
+    # aggregates, joins with local tables and CTAS prune too
+    assert con.execute("SELECT hr, count(*) FROM ev WHERE dt <= '2008-01-02' GROUP BY hr ORDER BY hr").fetchall() == [
+        (0, 2), (1, 2), (2, 2), (3, 2)]
+    con.execute("CREATE TABLE hrs (hr int, label varchar(8))")
+    con.execute("INSERT INTO hrs VALUES (0, 'night'), (1, 'dawn')")
+    assert con.execute("SELECT e.id, h.label FROM ev e JOIN hrs h ON e.hr = h.hr WHERE e.dt = '2008-01-05' ORDER BY 1").fetchall() == [
+        (50, "night"), (51, "dawn")]
+    con.execute("CREATE TABLE jan3 AS SELECT * FROM ev WHERE dt = '2008-01-03'")
+    assert con.execute("SELECT count(*) FROM jan3").fetchone()[0] == 4
+    # nothing matches: no partition read
+    assert ids("dt = '2010-01-01'") == []
+    assert read("dt = '2010-01-01'") == "partitions: 0 of 24"
+    assert "partitions: 24 of 24" in _explain(con, "SELECT count(*) FROM ev")
+    # without pruning, the bad object is read and fails the query
+    with pytest.raises(DataError):
+        con.execute("SELECT count(*) FROM ev WHERE amount >= 0").fetchall()

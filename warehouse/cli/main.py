@@ -62,6 +62,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("path", nargs="?", default=":memory:", metavar="PATH", help="database directory (created if missing); default: in memory")
     p.add_argument("-c", "--command", dest="scripts", action=_Ordered, const="command", metavar="SQL", help="run SQL or a backslash command, then exit (repeatable)")
     p.add_argument("-f", "--file", dest="scripts", action=_Ordered, const="file", metavar="FILE", help='run the script FILE ("-" for standard input), then exit (repeatable)')
+    p.add_argument("-d", "--define", "--hivevar", "--hiveconf", dest="defines", action="append", default=[], metavar="NAME=VALUE",
+                   help="set a variable: ${NAME} (or ${hiveconf:NAME}) in statements is replaced by VALUE (repeatable)")
     p.add_argument("--format", choices=FORMATS, default="table", help="result format (default: table)")
     p.add_argument("-x", "--expanded", action="store_true", help="expanded output: one block per row")
     p.add_argument("-o", "--output", metavar="FILE", help="write results to FILE instead of standard output")
@@ -107,7 +109,14 @@ def main(argv: list[str] | None = None) -> int:
         return serve_main(argv[1:])
     if argv and argv[0] == "warmup":
         return _warmup(argv[1:])
-    args = parser().parse_args(argv)
+    p = parser()
+    args = p.parse_args(argv)
+    args.variables = {}
+    for d in args.defines:
+        name, eq, value = d.partition("=")
+        if not eq or not name.strip():
+            p.error(f"--define expects NAME=VALUE, not {d!r}")
+        args.variables[name.strip()] = value
     try:
         scripts = _read_scripts(args.scripts or [])
     except OSError as e:
@@ -142,6 +151,7 @@ def _run(args: argparse.Namespace, scripts: list[tuple[str, str | None]], intera
         if args.output:
             display.set_output(args.output)
         runner = Runner(con, display, interactive=interactive, continue_on_error=args.continue_on_error, debug=args.debug)
+        runner.variables.update(args.variables)
         if interactive:
             from warehouse.cli.shell import run_shell
 

@@ -7,6 +7,7 @@ completer list exactly what exists.  A wrong use raises ``MetaError``, printed a
 from __future__ import annotations
 
 import os
+import re
 import shlex
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -135,6 +136,30 @@ def _conninfo(runner: Runner, arg: str) -> None:
     runner.display.write(f'You are connected to database "{name}" {where} ({shape}) as user "{runner.session.user}".')
 
 
+def _set(runner: Runner, arg: str) -> None:
+    """``\\set NAME VALUE`` defines ``${NAME}`` for the statements that follow; ``\\set``
+    alone lists the variables."""
+    name, _, value = arg.partition(" ")
+    if not name:
+        lines = [f"{k} = '{v}'" for k, v in sorted(runner.variables.items())]
+        runner.display.write("\n".join(lines) if lines else "No variables are set.")
+        return
+    if not _NAME.fullmatch(name):
+        msg = f'\\set: invalid variable name "{name}"'
+        raise MetaError(msg)
+    runner.variables[name] = _argument(value)
+
+
+def _unset(runner: Runner, arg: str) -> None:
+    if not arg:
+        msg = "\\unset: missing variable name; use \\unset NAME"
+        raise MetaError(msg)
+    runner.variables.pop(arg, None)
+
+
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.]*")
+
+
 COMMANDS: dict[str, Command] = {
     "\\?": Command("\\?", "this help", _help),
     "\\q": Command("\\q", "quit (also Ctrl-D, quit, exit)", _quit),
@@ -149,6 +174,8 @@ COMMANDS: dict[str, Command] = {
     "\\x": Command("\\x [on|off|auto]", "expanded display: one block per row", _expanded),
     "\\format": Command("\\format [NAME]", f"result format: {', '.join(FORMATS)}", _format),
     "\\pager": Command("\\pager [on|off]", "page results longer than the screen", _pager),
+    "\\set": Command("\\set [NAME [VALUE]]", "set a variable: ${NAME} in statements is replaced by VALUE", _set),
+    "\\unset": Command("\\unset NAME", "remove a variable", _unset),
     "\\conninfo": Command("\\conninfo", "the database you are connected to", _conninfo),
 }
 

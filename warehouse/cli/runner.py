@@ -8,6 +8,8 @@ and the rest of what was entered with it.
 
 from __future__ import annotations
 
+import os
+import re
 import sys
 import time
 import traceback
@@ -19,9 +21,40 @@ from warehouse.cli.meta import MetaError, run_meta
 from warehouse.cli.progress_line import ProgressLine
 from warehouse.cli.script import Meta, Statement, split
 from warehouse.cli.worker import run_statement
-from warehouse.errors import QueryCanceled
+from warehouse.errors import ProgrammingError, QueryCanceled
 
 MAX_INCLUDE_DEPTH = 16  # \i inside \i ... stops here rather than recursing forever
+
+# Hive's variable references: ${NAME}, ${hiveconf:NAME}, ${hivevar:NAME}, ${env:NAME}
+_VARIABLE = re.compile(r"\$\{(?:(hiveconf|hivevar|define|env):)?([A-Za-z_][A-Za-z0-9_.]*)\}")
+
+
+def substitute(text: str, variables: dict[str, str]) -> str:
+    """``text`` with Hive's ``${NAME}`` (and ``${hiveconf:NAME}``, ``${hivevar:NAME}``,
+    ``${env:NAME}``) replaced, as Hive does, everywhere in the text (string literals
+    included); a name that is neither defined (``--define``, ``\\set``) nor, for ``env:``,
+    in the environment is an error naming it."""
+    if "${" not in text:
+        return text
+    missing: list[str] = []
+
+    def one(m: re.Match[str]) -> str:
+        prefix, name = m.group(1), m.group(2)
+        if prefix == "env":
+            value = os.environ.get(name)
+        else:
+            value = variables.get(name)
+        if value is None:
+            missing.append(m.group(0))
+            return m.group(0)
+        return value
+
+    out = _VARIABLE.sub(one, text)
+    if missing:
+        names = ", ".join(dict.fromkeys(missing))
+        msg = f"undefined variable{'s' if len(set(missing)) > 1 else ''} {names}: define it with --define NAME=VALUE or \\set NAME VALUE"
+        raise ProgrammingError(msg, sqlstate="42704")
+    return out
 
 
 class Runner:
@@ -36,6 +69,7 @@ class Runner:
         self.debug = debug
         self.quit = False
         self.errors = 0
+        self.variables: dict[str, str] = {}  # --define NAME=VALUE, \set NAME VALUE: ${NAME} in statements
         self._depth = 0
         unicode = (getattr(sys.stderr, "encoding", None) or "").lower().replace("-", "") == "utf8"
         self.progress = ProgressLine(sys.stderr, unicode=unicode) if interactive and sys.stderr.isatty() else None
@@ -72,7 +106,7 @@ class Runner:
     def _statement(self, item: Statement, source: str | None) -> bool:
         started = time.perf_counter()
         try:
-            result = run_statement(self.session, item.text, self.progress)
+            result = run_statement(self.session, substitute(item.text, self.variables), self.progress)
         except QueryCanceled as e:
             self._report(e, item.text, source, item.line)
             raise

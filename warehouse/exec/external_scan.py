@@ -7,8 +7,13 @@ the plan needs are converted (Parquet/ORC/JSON read only those).  Rows that did 
 cleanly are counted in a notice (``ctx.stats["notices"]``), never fatal; an object that
 cannot be read at all fails the query with a message naming it.
 
+Partition pruning: a WHERE conjunct that reads only partition columns is evaluated over
+the registered partitions' values when the plan is built (``prune_partitions``, called by
+``plan.joins.add_filter``); only the partitions where it is true are listed and read, and
+EXPLAIN says ``partitions: k of n``.
+
 Not yet: streaming (the table is materialised per query, like every operator), predicate
-pushdown into Parquet statistics, partition pruning by WHERE.
+pushdown into Parquet statistics.
 """
 
 from __future__ import annotations
@@ -27,10 +32,11 @@ from warehouse.vector import Batch, vector_from_arrow
 
 if TYPE_CHECKING:
     from warehouse.catalog.external import ExternalTableDef
+    from warehouse.plan.expressions import Expr
     from warehouse.exec.executor import ExecContext
     from warehouse.plan.logical import ExternalScan
 
-__all__ = ["execute_external_scan", "hive_format", "list_location", "read_external"]
+__all__ = ["execute_external_scan", "hive_format", "list_location", "prune_partitions", "read_external"]
 
 
 def hive_format(d: ExternalTableDef) -> HiveFormat:
@@ -78,9 +84,12 @@ def _hidden(rel: str) -> bool:
     return any(part.startswith(("_", ".")) for part in rel.split("/") if part)
 
 
-def read_external(d: ExternalTableDef, columns: list[str]) -> tuple[pa.Table, int, list[str]]:
+def read_external(
+    d: ExternalTableDef, columns: list[str], partitions: tuple[int, ...] | None = None
+) -> tuple[pa.Table, int, list[str]]:
     """The table's rows in ``columns`` (data and partition columns), the row count (also
-    when no column is asked for: ``COUNT(*)``), and notices."""
+    when no column is asked for: ``COUNT(*)``), and notices.  ``partitions``: indexes into
+    ``d.partitions`` to read (None: all)."""
     names = tuple(c.name for c in d.columns)
     types = [c.sql_type for c in d.columns]
     spec = LoadSpec(names=names, types=tuple(t.arrow_type for t in types),
@@ -89,7 +98,8 @@ def read_external(d: ExternalTableDef, columns: list[str]) -> tuple[pa.Table, in
     fmt = hive_format(d)
     if d.partition_columns:
         pnames = [c.name for c in d.partition_columns]
-        sources = [(loc, dict(zip(pnames, vals))) for vals, loc in d.partitions]
+        chosen = range(len(d.partitions)) if partitions is None else partitions
+        sources = [(d.partitions[i][1], dict(zip(pnames, d.partitions[i][0]))) for i in chosen]
     else:
         sources = [(d.location, {})]
     pieces: list[pa.Table] = []
@@ -131,24 +141,65 @@ def _column_type(d: ExternalTableDef, name: str):  # noqa: ANN202 - SqlType
     raise KeyError(name)
 
 
+def prune_partitions(plan: ExternalScan, predicate: Expr) -> bool:
+    """Narrow ``plan.partitions`` to those where ``predicate`` (over the scan's output
+    columns) is true, when it reads partition columns only and is deterministic; returns
+    whether it did.  Rows of the kept partitions still pass through the predicate."""
+    from warehouse.exec.evaluate import evaluate_predicate
+    from warehouse.functions.registry import FUNCTIONS
+    from warehouse.plan.expressions import Call, column_indexes, walk
+
+    d = plan.table
+    pnames = [c.name for c in d.partition_columns]
+    used = column_indexes(predicate)
+    if not used or any(i >= len(plan.columns) or plan.columns[i] not in pnames for i in used):
+        return False
+    for e in walk(predicate):
+        if isinstance(e, Call):
+            f = FUNCTIONS.get(e.fn)
+            if f is None or not f.deterministic:
+                return False
+        elif type(e).__name__ not in ("ColumnRef", "Literal"):
+            return False  # subqueries, parameters of outer queries...
+    chosen = list(range(len(d.partitions)) if plan.partitions is None else plan.partitions)
+    if not chosen:
+        return True
+    cols: list = [None] * len(plan.columns)
+    for i in used:
+        name = plan.columns[i]
+        k = pnames.index(name)
+        arr = pa.array([d.partitions[p][0][k] for p in chosen], pa.string())
+        cols[i] = vector_from_arrow(_partition_array(d.partition_columns[k], arr), plan.fields[i].type)
+    try:
+        keep = evaluate_predicate(predicate, Batch(cols, len(chosen)))
+    except Exception:  # noqa: BLE001 - an error is the query's to raise, on the rows, at run time
+        return False
+    plan.partitions = tuple(p for p, k in zip(chosen, keep) if k)
+    return True
+
+
+def _partition_array(c, text: pa.Array) -> pa.Array:  # noqa: ANN001 - ExternalColumn
+    """Partition values (text) converted leniently to the column's type."""
+    from loaders.hive import convert_lenient
+
+    t = c.sql_type
+    spec = LoadSpec(names=(c.name,), types=(t.arrow_type,), lengths=(t.length if t.is_string else None,), null_as="__HIVE_DEFAULT_PARTITION__")
+    converted, _ = convert_lenient([text], spec)
+    return converted[0]
+
+
 def _with_partition_values(table: pa.Table, d: ExternalTableDef, values: dict[str, str]) -> pa.Table:
     """``table`` plus one constant column per partition column (its value cast from text)."""
     if not values:
         return table
-    from loaders.hive import convert_lenient
-
     for c in d.partition_columns:
-        t = c.sql_type
-        text = values.get(c.name)
-        arr = pa.array([text] * table.num_rows, pa.string())
-        spec = LoadSpec(names=(c.name,), types=(t.arrow_type,), lengths=(t.length if t.is_string else None,), null_as="__HIVE_DEFAULT_PARTITION__")
-        converted, _ = convert_lenient([arr], spec)
-        table = table.append_column(pa.field(c.name, t.arrow_type), converted[0])
+        arr = pa.array([values.get(c.name)] * table.num_rows, pa.string())
+        table = table.append_column(pa.field(c.name, c.sql_type.arrow_type), _partition_array(c, arr))
     return table
 
 
 def execute_external_scan(plan: ExternalScan, ctx: ExecContext) -> Batch:
-    table, rows, notices = read_external(plan.table, plan.columns)
+    table, rows, notices = read_external(plan.table, plan.columns, plan.partitions)
     ctx.check()
     if notices:
         ctx.stats.setdefault("notices", []).extend(notices)

@@ -157,6 +157,37 @@ def date_trunc_impl(call, args, n):
 register("date_trunc", resolve_date_trunc, date_trunc_impl)
 
 
+# ----- step(ts BY INTERVAL 'n' unit) (Kinesis Data Analytics) ---------------------------------
+def resolve_step(name, args):
+    """step(v, interval): v rounded down to a multiple of the interval since the epoch."""
+    from warehouse.plan.expressions import Interval, Literal
+
+    args = list(args)
+    if len(args) != 2:
+        raise no_function(name, args)
+    iv = args[1]
+    if not (isinstance(iv, Literal) and isinstance(iv.value, Interval)):
+        raise BinderError("STEP: the step must be an interval literal such as INTERVAL '1' MINUTE", sqlstate="42883")
+    if iv.value.months:
+        raise BinderError("STEP: month and year intervals are not supported; use FLOOR(ts TO MONTH)", sqlstate="0A000")
+    step = iv.value.days * US_PER_DAY + iv.value.micros
+    if step <= 0:
+        raise BinderError("STEP: the interval must be positive", sqlstate="22023")
+    v = _temporal_arg(name, args[0], args)
+    rt = T.TIMESTAMPTZ if v.type.kind is Kind.TIMESTAMPTZ else T.TIMESTAMP
+    return [v, Literal(step, T.BIGINT)], rt
+
+
+def step_impl(call, args, n):
+    step = np.int64(call.args[1].value)
+    v = as_vec(args[0])
+    us = _us(v)
+    return make(call.type, (us // step) * step, v.valid)
+
+
+register("step", resolve_step, step_impl)
+
+
 def resolve_dateadd(name, args):
     args = list(args)
     if len(args) != 3:

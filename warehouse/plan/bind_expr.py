@@ -176,7 +176,15 @@ class ExprBinder:
         qualifier = None
         if table:
             qualifier = table if node.args["table"].quoted else table.lower()
-        idx, t = self.scope.resolve(name, qualifier, position_of(node))
+        try:
+            idx, t = self.scope.resolve(name, qualifier, position_of(node))
+        except BinderError as e:
+            if name.lower() != "rowtime" or getattr(e, "sqlstate", None) != "42703":
+                raise
+            from warehouse.sql.dialect import STREAMING_HINT
+
+            msg = "ROWTIME (a stream's arrival time) is not supported; use a timestamp column; " + STREAMING_HINT
+            raise NotSupportedError(msg, position=position_of(node)) from None
         return ColumnRef(idx, t, name)
 
     def _bind_literal(self, node: exp.Literal) -> Expr:
@@ -353,6 +361,13 @@ class ExprBinder:
         return self._call("date_trunc", [Literal(_unit(node), T.varchar(16)), self.bind(node.this)])
 
     _bind_datetrunc = _bind_timestamptrunc
+
+    def _bind_floor(self, node: exp.Floor) -> Expr:
+        # FLOOR(ts TO MINUTE) (Kinesis Data Analytics / Calcite) is date_trunc
+        to = node.args.get("to")
+        if to is None:
+            return self._function(node)
+        return self._call("date_trunc", [Literal(to.name.lower(), T.varchar(16)), self.bind(node.this)])
     _bind_timetrunc = _bind_timestamptrunc
 
     def _bind_substring(self, node: exp.Substring) -> Expr:

@@ -21,7 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from warehouse.plan.expressions import Call, ColumnRef, Expr, column_indexes, remap_columns
-from warehouse.plan.logical import Filter, Join, Plan, Scan
+from warehouse.plan.logical import ExternalScan, Filter, Join, Plan, Scan
 from warehouse.plan.scope import OUTER_BASE
 
 SELECTIVITY = {"eq": 0.05, "in_list": 0.15, "like": 0.2, "ilike": 0.2, "lt": 0.4, "le": 0.4, "gt": 0.4, "ge": 0.4, "and": 0.2}
@@ -92,6 +92,13 @@ def add_filter(rel: Rel, predicate: Expr) -> Rel:
         rel.plan.filters.append(local)
         rel.est = estimate(rel.plan)
         return rel
+    base = rel.plan
+    while isinstance(base, Filter):  # filters keep their input's column layout
+        base = base.child
+    if isinstance(base, ExternalScan) and base.table.partition_columns:
+        from warehouse.exec.external_scan import prune_partitions
+
+        prune_partitions(base, local)  # the Filter stays: it is exact either way
     return Rel(Filter(rel.plan, local), rel.cols, max(rel.est * 0.5, 1.0))
 
 

@@ -78,10 +78,18 @@ class ExternalScan(Plan):
     columns: list[str]
     fields: list[Field]
     alias: str = ""
+    # indexes into ``table.partitions`` left after WHERE conjuncts on partition columns
+    # (``plan.joins.add_filter``); None: all of them
+    partitions: tuple[int, ...] | None = None
 
     def describe(self) -> str:
         d = self.table
-        return f"ExternalScan {d.schema}.{d.name} format={d.format} location={d.location} cols={self.columns}"
+        text = f"ExternalScan {d.schema}.{d.name} format={d.format} location={d.location} cols={self.columns}"
+        if d.partition_columns:
+            total = len(d.partitions)
+            read = total if self.partitions is None else len(self.partitions)
+            text += f"\npartitions: {read} of {total}"
+        return text
 
 
 @dataclass(eq=False)
@@ -281,7 +289,8 @@ class Window(Plan):
 
 def explain(plan: Plan, indent: int = 0) -> list[str]:
     """The plan as indented lines, one operator per line."""
-    lines = ["  " * indent + "-> " + plan.describe()]
+    first, *more = plan.describe().split("\n")
+    lines = ["  " * indent + "-> " + first] + ["  " * indent + "     " + m for m in more]
     for child in plan.inputs():
         lines.extend(explain(child, indent + 1))
     return lines

@@ -162,6 +162,19 @@ class Warehouse(Redshift):
             "INTERLEAVED": lambda self: self._parse_wh_sortkey(interleaved=True),
         }
 
+        FUNCTION_PARSERS = {
+            **Redshift.Parser.FUNCTION_PARSERS,
+            # Kinesis Data Analytics: STEP(ts BY INTERVAL '10' SECOND)
+            "STEP": lambda self: self._parse_wh_step(),
+        }
+
+        def _parse_wh_step(self) -> exp.Expr:
+            this = self._parse_bitwise()
+            if not self._match_text_seq("BY"):
+                self.raise_error("Expecting BY in STEP(expression BY INTERVAL ...)")
+            step = self._parse_bitwise()
+            return self.expression(exp.Anonymous(this="step", expressions=[this, step]))
+
         def _parse_property(self) -> exp.Expr | list[exp.Expr] | None:
             if self._match_text_seq("COMPOUND", "SORTKEY"):
                 return self._parse_wh_sortkey(compound=True)
@@ -335,6 +348,7 @@ def parse(sql: str) -> list[exp.Expression]:
         tokens = dialect.tokenize(sql)
     except TokenError as e:
         raise _token_error(sql, e) from None
+    _refuse_select_stream(tokens)
     parser = dialect.parser(error_level=ErrorLevel.IMMEDIATE)
     try:
         statements = parser.parse(tokens, sql)
@@ -343,6 +357,35 @@ def parse(sql: str) -> list[exp.Expression]:
     from warehouse.sql.pg_syntax import normalize
 
     return [normalize(s) for s in statements if s is not None]
+
+
+STREAMING_HINT = (
+    "queries are batch queries here: group by a time bucket instead, e.g. "
+    "SELECT FLOOR(ts TO MINUTE), COUNT(*) FROM t GROUP BY FLOOR(ts TO MINUTE)"
+)
+
+# tokens after SELECT STREAM that start a select list (STREAM then being a keyword, not a
+# column named stream followed by its alias)
+_STREAM_FOLLOWERS = {TokenType.STAR, TokenType.DISTINCT, TokenType.L_PAREN, TokenType.STRING, TokenType.NUMBER}
+
+
+def _refuse_select_stream(tokens: list[Token]) -> None:
+    """``SELECT STREAM ...`` (Kinesis Data Analytics' continuous query) is a clear 0A000."""
+    from warehouse.errors import NotSupportedError
+
+    for i in range(len(tokens) - 2):
+        t, s, nxt = tokens[i], tokens[i + 1], tokens[i + 2]
+        if t.token_type != TokenType.SELECT or s.text.upper() != "STREAM" or s.token_type == TokenType.STRING:
+            continue
+        after = tokens[i + 3] if i + 3 < len(tokens) else None
+        starts_list = nxt.token_type in _STREAM_FOLLOWERS or (
+            nxt.token_type in (TokenType.VAR, TokenType.IDENTIFIER)
+            and after is not None
+            and after.token_type in (TokenType.COMMA, TokenType.FROM, TokenType.DOT, TokenType.L_PAREN, TokenType.ALIAS)
+        )
+        if starts_list:
+            msg = "SELECT STREAM (continuous queries over a stream) is not supported; " + STREAMING_HINT
+            raise NotSupportedError(msg, position=s.start + 1)
 
 
 def _token_error(sql: str, e: TokenError) -> SyntaxError_:
