@@ -205,3 +205,34 @@ def test_acceptanydate_and_encoding(tmp_path, con):
     assert rows(con, "SELECT day, ts FROM t ORDER BY id") == [(None, None), (dt.date(2024, 2, 28), dt.datetime(2024, 2, 28, 1, 2, 3))]
     with pytest.raises(warehouse.NotSupportedError, match="ENCODING UTF16"):
         con.execute(f"COPY t (id, day, ts) FROM '{p}' ENCODING UTF16")
+
+
+@pytest.mark.parametrize("diststyle", ["DISTKEY(k)", "DISTSTYLE EVEN", "DISTSTYLE ALL", ""])
+def test_sorted_table_gets_one_sorted_run_across_batches(tmp_path, monkeypatch, diststyle):
+    import numpy as np
+
+    import warehouse.statements.copy_from as cf
+
+    monkeypatch.setattr(cf, "FLUSH_ROWS", 700)  # many batches: the spill-and-merge path
+    rng = np.random.default_rng(7)
+    keys = rng.permutation(5000)
+    parts = tmp_path / "parts"
+    parts.mkdir()
+    for i in range(8):  # one chunk per object: eight batches
+        (parts / f"p{i}").write_text("".join(f"{k}|{k % 17}|name{k}|{'' if k % 11 == 0 else k * 0.5}\n" for k in keys[i::8]))
+    p = f"{parts}/"
+    spilled = []
+    real_spill = cf.SortedCopy._spill
+    monkeypatch.setattr(cf.SortedCopy, "_spill", lambda self, arrow: (spilled.append(arrow.num_rows), real_spill(self, arrow)))
+    con = warehouse.connect(":memory:", nodes=2, slices_per_node=2)
+    con.execute(f"CREATE TABLE s (k INTEGER NOT NULL, g SMALLINT, name VARCHAR(12), x DOUBLE PRECISION) {diststyle} SORTKEY(g, k)")
+    cur = con.execute(f"COPY s FROM '{p}'")
+    assert cur.rowcount == 5000
+    assert len(spilled) >= 2 and sum(spilled) == 5000
+    assert con.execute("SELECT count(*), count(DISTINCT k), sum(k), count(x) FROM s").fetchone() == (5000, 5000, sum(range(5000)), 5000 - 455)
+    assert con.execute("SELECT name, x FROM s WHERE k = 4242").fetchone() == ("name4242", 2121.0)
+    table = con._session.catalog().get_table("public", "s")
+    for s in table.scan_slices():
+        g, k = table.read(s, "g").data, table.read(s, "k").data
+        assert len(k) and np.all((g[1:] > g[:-1]) | ((g[1:] == g[:-1]) & (k[1:] > k[:-1]))), "one sorted run per slice"
+    con.close()

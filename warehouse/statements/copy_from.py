@@ -29,6 +29,7 @@ from warehouse.progress import ProgressReporter
 from warehouse.result import Result
 from warehouse.sql.copy import CopyCommand, parse_copy
 from warehouse.sql.dialect import copy_unescape
+from warehouse.statements.sorted_copy import SortedCopy
 from warehouse.vector import Scalar, Vector, concat_vectors, vector_from_arrow
 
 if TYPE_CHECKING:
@@ -46,8 +47,8 @@ APPLIED = {
 NO_EFFECT = {"COMPUPDATE", "STATUPDATE", "COMPROWS", "READRATIO"}
 FLUSH_ROWS = 1 << 20  # rows buffered before they are appended (each append sorts its rows)
 FLUSH_BYTES = 160 << 20
-# A table with a SORTKEY gets one sorted run per COPY (as Redshift sorts each load), so its
-# zone maps stay sharp; only a load bigger than this (Arrow bytes) is split into sorted runs.
+# A table with a character SORTKEY builds its sorted run in memory (up to this many Arrow
+# bytes per run); other SORTKEY tables sort across batches with bounded memory (SortedCopy).
 SORTED_RUN_BYTES = 1536 << 20
 MAX_LOGGED_ERRORS = 10_000  # rejected rows kept in stl_load_errors per COPY
 
@@ -99,6 +100,13 @@ def _copy(session: "Session", ast: Any) -> Result:
     # of appends to the transaction serial
     appender = ThreadPoolExecutor(max_workers=1, thread_name_prefix="copy-append")
     in_flight: list[Future[int]] = []
+    # a SORTKEY table gets one sorted run per COPY: batches spill while parsing goes on and
+    # are sorted and written column by column at the end (statements/sorted_copy.py)
+    sorted_copy = SortedCopy(txn, schema, d, columns, _convert) if SortedCopy.supports(d) and not cmd.flag("NOLOAD") else None
+
+    def add_sorted(arrow: pa.Table) -> int:
+        sorted_copy.add(arrow)  # type: ignore[union-attr]
+        return 0
 
     def wait_appends() -> None:
         nonlocal loaded
@@ -113,7 +121,10 @@ def _copy(session: "Session", ast: Any) -> Result:
         buffered, buffered_rows, buffered_bytes = [], 0, 0
         if not cmd.flag("NOLOAD"):
             wait_appends()
-            in_flight.append(appender.submit(_append, txn, schema, d, columns, arrow))
+            if sorted_copy is not None:
+                in_flight.append(appender.submit(add_sorted, arrow))
+            else:
+                in_flight.append(appender.submit(_append, txn, schema, d, columns, arrow))
 
     from loaders.pipeline import load_chunks
 
@@ -135,12 +146,14 @@ def _copy(session: "Session", ast: Any) -> Result:
                 buffered.append(chunk.table)
                 buffered_rows += chunk.table.num_rows
                 buffered_bytes += chunk.table.nbytes
-                if _batch_full(bool(d.sortkey), buffered_rows, buffered_bytes):
+                if _batch_full(bool(d.sortkey) and sorted_copy is None, buffered_rows, buffered_bytes):
                     flush()
             reporter.add(chunk.table.num_rows, chunk.nbytes, chunk.filename)
         if len(rejected) <= max_error:
             flush()
         wait_appends()
+        if sorted_copy is not None and len(rejected) <= max_error:
+            loaded += sorted_copy.finish()
     except LoadError as e:
         _log_errors(log, session, query_id, d, rejected, start_ts, table_id=_table_id(table))
         raise DataError(f"COPY failed: {e}", sqlstate="22P04") from None
@@ -149,6 +162,8 @@ def _copy(session: "Session", ast: Any) -> Result:
         for f in in_flight:  # an error or cancel: let a running append finish before rollback
             f.exception()
         appender.shutdown(wait=True)
+        if sorted_copy is not None:
+            sorted_copy.close()
         reporter.finish()
     _log_errors(log, session, query_id, d, rejected, start_ts, table_id=_table_id(table))
     if len(rejected) > max_error:
@@ -170,10 +185,11 @@ def _copy(session: "Session", ast: Any) -> Result:
     return Result(status=f"COPY {loaded}", rowcount=loaded, notices=notices)
 
 
-def _batch_full(sorted_table: bool, rows: int, nbytes: int) -> bool:
-    """Whether the buffered rows make an append: one sorted run for a SORTKEY table (up to
-    ``SORTED_RUN_BYTES``), batches of ``FLUSH_ROWS``/``FLUSH_BYTES`` otherwise."""
-    if sorted_table:
+def _batch_full(in_memory_run: bool, rows: int, nbytes: int) -> bool:
+    """Whether the buffered rows make a batch: batches of ``FLUSH_ROWS``/``FLUSH_BYTES``, or
+    for a SORTKEY table that ``SortedCopy`` cannot order (a character sort key), one run built
+    in memory of up to ``SORTED_RUN_BYTES``."""
+    if in_memory_run:
         return nbytes >= SORTED_RUN_BYTES
     return rows >= FLUSH_ROWS or nbytes >= FLUSH_BYTES
 

@@ -897,6 +897,53 @@ class WriteTransaction:
         self._changed()
         return n
 
+    def append_in_order(self, schema: str, name: str, rows: list[np.ndarray | None], column: Any, *, effective: str, cursor: int) -> int:
+        """Write rows whose slice and order are already decided, one column at a time.
+
+        ``rows[s]`` holds, in final order, the positions (in the caller's numbering) of the
+        rows slice ``s`` receives (None: none); ``column(i)`` returns column ``i`` for every
+        position as a vector.  Only one column is in memory at a time, so a load larger than
+        memory can still be written as one sorted run per slice (``statements/sorted_copy.py``).
+        Returns the rows written over all slices (DISTSTYLE ALL counts each copy).
+        """
+        self._check()
+        t = self._table(schema, name)
+        d = t.definition
+        n_out = [0 if r is None else len(r) for r in rows]
+        if not sum(n_out):
+            return 0
+        token = uuid.uuid4().hex[:16]
+        bounds = [[*range(0, m, BLOCK_ROWS), m] if m else [0] for m in n_out]
+        metas: dict[int, dict[str, list]] = {s: {} for s, m in enumerate(n_out) if m}
+        for ci, c in enumerate(d.columns):
+            v = _check_column(d, ci, column(ci))
+            req = _requested(c.encoding)
+
+            def job(s, v=v, ci=ci, c=c, req=req):
+                sel = rows[s]
+                part = Vector(v.type, v.data[sel], None if v.valid is None else v.valid[sel], v.dictionary)
+                rel = self._new_file(d.table_id, token, s, ci)
+                parts, m = _encode_ranges(part, c.type, req, bounds[s], rel)
+                self._db._write_file(rel, parts)
+                return m
+
+            slices = list(metas)
+            for s, m in zip(slices, _pmap(job, slices)):
+                metas[s][c.name] = m
+            del v
+        seg = self._next_id()
+        new: list[list[M.RowGroup]] = [[] for _ in rows]
+        for s, cols in metas.items():
+            b = bounds[s]
+            for i in range(len(b) - 1):
+                chunks = {cname: m[i][0] for cname, m in cols.items()}
+                zms = {cname: m[i][1] for cname, m in cols.items()}
+                new[s].append(M.RowGroup(self._next_id(), seg, b[i + 1] - b[i], chunks, zms))
+        slices_state = tuple(tuple(old) + tuple(add) for old, add in zip(t.slices, new))
+        self._state.tables[(d.schema, d.name)] = replace(t, effective=effective, cursor=cursor, slices=slices_state)
+        self._changed()
+        return sum(n_out)
+
     def delete_rows(self, schema: str, name: str, masks: list[np.ndarray]) -> int:
         """Delete rows (masks[slice] over the slice's rows in read order).
 
