@@ -28,6 +28,7 @@ from loaders.objectstore import SourceObject, filesystem_for, is_remote, list_pr
 from loaders.rejects import LoadError
 from loaders.spec import LoadSpec
 from warehouse.errors import DataError
+from warehouse.exec.projection import candidates, projection_of
 from warehouse.vector import Batch, vector_from_arrow
 
 if TYPE_CHECKING:
@@ -80,24 +81,56 @@ def list_location(url: str) -> list[SourceObject]:
     return [o for o in list_prefix(folder) if not _hidden(o.path[len(base) :])]
 
 
+def _list_locations(urls: list[str]) -> dict[str, list[SourceObject]]:
+    """The data objects under each of ``urls`` (folders), from one listing of their common
+    prefix (projected partitions: most candidate locations hold nothing)."""
+    if not urls:
+        return {}
+    folders = {u: u if u.endswith("/") else u + "/" for u in urls}
+    common = os.path.commonprefix(list(folders.values()))
+    common = common[: common.rfind("/") + 1]
+    scheme = common.find("://")
+    if not common or (scheme >= 0 and "/" not in common[scheme + 3 :]):
+        return {u: list_location(u) for u in urls}  # different buckets
+    bases = {filesystem_for(f)[1]: u for u, f in folders.items()}
+    out: dict[str, list[SourceObject]] = {u: [] for u in urls}
+    for o in list_location(common):
+        # the deepest candidate folder holding the object
+        cut = len(o.path)
+        while True:
+            cut = o.path.rfind("/", 0, cut)
+            if cut < 0:
+                break
+            u = bases.get(o.path[: cut + 1])
+            if u is not None:
+                if not _hidden(o.path[cut + 1 :]):
+                    out[u].append(o)
+                break
+    return out
+
+
 def _hidden(rel: str) -> bool:
     return any(part.startswith(("_", ".")) for part in rel.split("/") if part)
 
 
 def read_external(
-    d: ExternalTableDef, columns: list[str], partitions: tuple[int, ...] | None = None
+    d: ExternalTableDef, columns: list[str], partitions: tuple[int, ...] | None = None, projection_filters: list | None = None
 ) -> tuple[pa.Table, int, list[str]]:
     """The table's rows in ``columns`` (data and partition columns), the row count (also
     when no column is asked for: ``COUNT(*)``), and notices.  ``partitions``: indexes into
-    ``d.partitions`` to read (None: all)."""
+    ``d.partitions`` to read (None: all); with partition projection the partitions are
+    ``projection.candidates`` of ``projection_filters`` instead."""
     names = tuple(c.name for c in d.columns)
     types = [c.sql_type for c in d.columns]
     spec = LoadSpec(names=names, types=tuple(t.arrow_type for t in types),
                     lengths=tuple(t.length if t.is_string else None for t in types))
     wanted = [names.index(c) for c in columns if c in names] or [0]  # one column at least, for the row count
     fmt = hive_format(d)
-    if d.partition_columns:
-        pnames = [c.name for c in d.partition_columns]
+    pnames = [c.name for c in d.partition_columns]
+    projected = projection_of(d) is not None
+    if projected:
+        sources = [(loc, dict(zip(pnames, values))) for values, loc in candidates(d, projection_filters or [])]
+    elif d.partition_columns:
         chosen = range(len(d.partitions)) if partitions is None else partitions
         sources = [(d.partitions[i][1], dict(zip(pnames, d.partitions[i][0]))) for i in chosen]
     else:
@@ -105,9 +138,11 @@ def read_external(
     pieces: list[pa.Table] = []
     skipped = nulled = unmatched = 0
     try:
+        listed = _list_locations([loc for loc, _ in sources]) if projected else None
         for location, values in sources:
             parts: list[pa.Table] = []
-            for chunk in read_hive(list_location(location), spec, fmt, wanted):
+            objects = listed.get(location, []) if listed is not None else list_location(location)
+            for chunk in read_hive(objects, spec, fmt, wanted):
                 skipped += chunk.skipped
                 nulled += chunk.nulled
                 unmatched += chunk.unmatched
@@ -161,6 +196,11 @@ def prune_partitions(plan: ExternalScan, predicate: Expr) -> bool:
                 return False
         elif type(e).__name__ not in ("ColumnRef", "Literal"):
             return False  # subqueries, parameters of outer queries...
+    if projection_of(d) is not None:  # projected partitions: enumerated from all conjuncts at run time
+        entry = (predicate, {i: plan.columns[i] for i in used})
+        if not any(p is predicate for p, _ in plan.projection_filters):
+            plan.projection_filters.append(entry)
+        return True
     chosen = list(range(len(d.partitions)) if plan.partitions is None else plan.partitions)
     if not chosen:
         return True
@@ -199,7 +239,7 @@ def _with_partition_values(table: pa.Table, d: ExternalTableDef, values: dict[st
 
 
 def execute_external_scan(plan: ExternalScan, ctx: ExecContext) -> Batch:
-    table, rows, notices = read_external(plan.table, plan.columns, plan.partitions)
+    table, rows, notices = read_external(plan.table, plan.columns, plan.partitions, plan.projection_filters)
     ctx.check()
     if notices:
         ctx.stats.setdefault("notices", []).extend(notices)

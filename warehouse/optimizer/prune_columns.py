@@ -34,7 +34,7 @@ def _prune(plan: L.Plan, need: set[int]) -> tuple[L.Plan, dict[int, int]]:
     if isinstance(plan, L.ExternalScan):
         keep = sorted(need)
         m = {old: new for new, old in enumerate(keep)}
-        return L.ExternalScan(plan.table, [plan.columns[i] for i in keep], [plan.fields[i] for i in keep], plan.alias, plan.partitions), m
+        return L.ExternalScan(plan.table, [plan.columns[i] for i in keep], [plan.fields[i] for i in keep], plan.alias, plan.partitions, plan.projection_filters), m
     if isinstance(plan, L.Filter):
         child, m = _prune(plan.child, need | column_indexes(plan.predicate))
         return L.Filter(child, remap_columns(plan.predicate, m)), m

@@ -81,11 +81,19 @@ class ExternalScan(Plan):
     # indexes into ``table.partitions`` left after WHERE conjuncts on partition columns
     # (``plan.joins.add_filter``); None: all of them
     partitions: tuple[int, ...] | None = None
+    # partition projection (``exec/projection.py``): the WHERE conjuncts over partition
+    # columns, as (predicate, {column index in the predicate: partition column name})
+    projection_filters: list = field(default_factory=list)
 
     def describe(self) -> str:
         d = self.table
         text = f"ExternalScan {d.schema}.{d.name} format={d.format} location={d.location} cols={self.columns}"
-        if d.partition_columns:
+        from warehouse.exec.projection import candidates, domain_size, projection_of
+
+        if projection_of(d) is not None:
+            n = domain_size(d)
+            text += f"\npartitions: {len(candidates(d, self.projection_filters))} of {n or '?'} (projected)"
+        elif d.partition_columns:
             total = len(d.partitions)
             read = total if self.partitions is None else len(self.partitions)
             text += f"\npartitions: {read} of {total}"

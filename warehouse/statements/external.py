@@ -93,6 +93,9 @@ def _check_definition(d: ExternalTableDef) -> None:
     """What Hive refuses at CREATE: a RegexSerDe without a regex (or one that does not
     compile, or with a group count other than the column count), a location that is not
     a URL or path."""
+    from warehouse.exec.projection import projection_of
+
+    projection_of(d)  # partition projection settings that do not make sense fail now
     loc = d.location
     if "://" in loc and not loc.lower().startswith(("s3://", "s3a://", "file://")):
         msg = f"LOCATION {loc!r}: only s3:// URLs and local paths are supported"
