@@ -18,6 +18,7 @@ say so in a notice; none of it is fatal.  An object that cannot be read at all r
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
@@ -31,12 +32,13 @@ from loaders.convert import _convert_column
 from loaders.objectstore import SourceObject
 from loaders.parquet import plain_strings
 from loaders.pipeline import _parallel
-from loaders.rejects import LoadError
+from loaders.rejects import ERR_EXTRA_FIELDS, ERR_JSON, LoadError
 from loaders.spec import LoadSpec
 
 __all__ = ["HiveChunk", "HiveFormat", "convert_lenient", "read_hive"]
 
 BATCH_ROWS = 1 << 20
+_FIELDS = re.compile(r"line has (\d+) field")
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,10 @@ class HiveFormat:
     skip_header: int = 0
     regex: str | None = None
     regex_ignore_case: bool = False
+    # JSON (OpenX JsonSerDe): ``mapping.<column>`` = key, ``case.insensitive``, ``ignore.malformed.json``
+    json_mapping: tuple[tuple[str, str], ...] = ()
+    json_ignore_case: bool = True
+    ignore_malformed: bool = False
 
 
 @dataclass
@@ -63,6 +69,7 @@ class HiveChunk:
     skipped: int = 0  # rows left out (malformed records)
     nulled: int = 0  # fields read as NULL because their text did not convert
     unmatched: int = 0  # RegexSerDe lines that did not match (NULL rows)
+    malformed: int = 0  # malformed JSON records read as rows of NULLs (ignore.malformed.json)
 
 
 def convert_lenient(columns: list[pa.Array], spec: LoadSpec) -> tuple[list[pa.Array], int]:
@@ -126,7 +133,7 @@ def read_hive(objects: list[SourceObject], spec: LoadSpec, fmt: HiveFormat, want
     elif kind == "REGEX":
         yield from _regex(objects, spec, fmt, wanted)
     elif kind == "JSON":
-        yield from _json(objects, spec, wanted)
+        yield from _json(objects, spec, wanted, fmt)
     elif kind in ("PARQUET", "ORC"):
         sub = _convert_spec(spec, wanted)
         yield from _parallel(objects, lambda o: _columnar(o, sub, kind), None)
@@ -147,6 +154,12 @@ def _text(objects: list[SourceObject], spec: LoadSpec, fmt: HiveFormat, wanted: 
 
     def work(piece: object) -> HiveChunk:
         chunk = parse_text(piece, text_spec)  # type: ignore[arg-type]
+        extra = [int(m.group(1)) for r in chunk.rejects if r.err_code == ERR_EXTRA_FIELDS and (m := _FIELDS.match(r.reason))]
+        if extra:  # Hive ignores fields beyond the last column: read this piece again, wider
+            n = max(extra) - spec.width
+            wide = replace(text_spec, names=text_spec.names + tuple(f"__hive_extra_{k}" for k in range(n)),
+                           types=text_spec.types + (pa.string(),) * n, lengths=text_spec.lengths + (None,) * n)
+            chunk = parse_text(piece, wide)  # type: ignore[arg-type]
         columns, nulled = convert_lenient([chunk.table.column(i) for i in wanted], conv)
         return HiveChunk(pa.Table.from_arrays(columns, schema=schema), chunk.filename, len(chunk.rejects), nulled)
 
@@ -173,14 +186,33 @@ def _regex(objects: list[SourceObject], spec: LoadSpec, fmt: HiveFormat, wanted:
     yield from _parallel(objects, pieces, work)
 
 
-def _json(objects: list[SourceObject], spec: LoadSpec, wanted: list[int]) -> Iterator[HiveChunk]:
+def _json(objects: list[SourceObject], spec: LoadSpec, wanted: list[int], fmt: HiveFormat) -> Iterator[HiveChunk]:
+    """JSON records; keys match columns case-insensitively unless ``case.insensitive`` is
+    false, ``mapping.<column>`` names a column's key.  A record that is not JSON fails the
+    query naming the object and line (Hive's SerDes do), or with ``ignore.malformed.json``
+    reads as a row of NULLs; a record whose value does not convert is skipped (counted)."""
     from loaders.json_reader import read_json
 
-    sub = replace(_convert_spec(spec, wanted), format="JSON", format_arg="auto ignorecase", null_as="\\N")
+    sub = replace(_convert_spec(spec, wanted), format="JSON", format_arg="auto ignorecase" if fmt.json_ignore_case else "auto", null_as="\\N")
+    mapping = dict(fmt.json_mapping)
+    names = sub.names
+    keys = tuple(mapping.get(n, n).lower() if fmt.json_ignore_case else mapping.get(n, n) for n in names)
+    if keys != names:
+        sub = replace(sub, names=keys)
+    schema = pa.schema([pa.field(n, t) for n, t in zip(names, sub.types)])
 
     def chunks(o: SourceObject) -> Iterator[HiveChunk]:
         for c in read_json(o, replace(sub, compression=compression_for_name(o.path))):
-            yield HiveChunk(c.table, c.filename, len(c.rejects))
+            table = c.table.rename_columns(list(names)) if keys != names else c.table
+            bad = [r for r in c.rejects if r.err_code == ERR_JSON]
+            if bad and not fmt.ignore_malformed:
+                first = bad[0]
+                msg = (f"malformed JSON record ({first.reason}); set SERDEPROPERTIES ('ignore.malformed.json' = 'true') "
+                       f"to read such records as rows of NULLs")
+                raise LoadError(msg, filename=first.filename or o.url, line_number=first.line_number, err_code=ERR_JSON)
+            if bad:
+                table = pa.concat_tables([table, pa.Table.from_arrays([pa.nulls(len(bad), t) for t in sub.types], schema=schema)])
+            yield HiveChunk(table, c.filename, len(c.rejects) - len(bad), malformed=len(bad))
 
     yield from _parallel(objects, chunks, None)
 

@@ -77,12 +77,35 @@ def test_firehose_json_per_minute_aggregation(s3, con):
         assert dist == pytest.approx(e[0]) and (magic, health, n) == (e[1], e[2], e[3])
 
 
-def test_json_keys_ignore_case_and_malformed_records_are_counted(s3, con):
+def test_json_keys_ignore_case_and_malformed_records_fail_naming_object_and_line(s3, con):
     put(s3, "wildrydes-lake", "a.json", '{"NAME":"x","statustime":"2024-01-01 00:00:00","DISTANCE":1.5}\n{not json\n{"name":"y"}\n')
     con.execute(WILDRYDES_DDL)
+    # Hive's JSON SerDes fail the query on a record that is not JSON
+    with pytest.raises(DataError, match=r"malformed JSON record.*ignore\.malformed\.json.*s3://wildrydes-lake/a\.json, line 2"):
+        con.execute("SELECT name FROM wildrydes")
+    put(s3, "wildrydes-lake", "a.json", '{"NAME":"x","statustime":"2024-01-01 00:00:00","DISTANCE":1.5}\n{"name":"y","distance":"far"}\n')
     cur = con.execute("SELECT name, statustime, distance FROM wildrydes ORDER BY name")
-    assert cur.fetchall() == [("x", dt.datetime(2024, 1, 1), 1.5), ("y", None, None)]
+    assert cur.fetchall() == [("x", dt.datetime(2024, 1, 1), 1.5)]  # a value that does not convert: the record is skipped
     assert any("1 malformed row(s) skipped" in n for n in cur.notices)
+
+
+def test_openx_json_serde_properties(s3, con):
+    put(s3, "lake", "ox/a.json", '{"Id": 1, "timestamp": "2024-01-01 10:00:00", "Name": "a"}\n{broken\n'
+                                 '{"id": 2, "timestamp": "2024-01-02 00:00:00", "name": "b"}\n')
+    con.execute("""CREATE EXTERNAL TABLE ox (id int, ts timestamp, name string)
+      ROW FORMAT SERDE 'org.openx.data.jsonserde.JsonSerDe'
+      WITH SERDEPROPERTIES ('ignore.malformed.json' = 'true', 'mapping.ts' = 'timestamp')
+      LOCATION 's3://lake/ox/'""")
+    cur = con.execute("SELECT id, ts, name FROM ox ORDER BY id")
+    assert cur.fetchall() == [(1, dt.datetime(2024, 1, 1, 10), "a"), (2, dt.datetime(2024, 1, 2), "b"), (None, None, None)]
+    assert any("1 malformed JSON record(s) read as rows of NULLs" in n for n in cur.notices)
+    assert con.execute("SELECT count(*) FROM ox").fetchone()[0] == 3
+    # case.insensitive = false: keys must match the (lower-case) column names exactly
+    con.execute("""CREATE EXTERNAL TABLE ox2 (id int, name string, when_ts timestamp) ROW FORMAT SERDE 'org.openx.data.jsonserde.JsonSerDe'
+      WITH SERDEPROPERTIES ('ignore.malformed.json' = 'TRUE', 'case.insensitive' = 'false', 'mapping.when_ts' = 'timestamp')
+      LOCATION 's3://lake/ox/'""")
+    assert con.execute("SELECT id, name, when_ts FROM ox2 WHERE id IS NOT NULL OR name IS NOT NULL ORDER BY id").fetchall() == [
+        (2, "b", dt.datetime(2024, 1, 2))]
 
 
 # ----- CloudFront logs: RegexSerDe ----------------------------------------------------------------
@@ -174,6 +197,14 @@ def test_delimited_text_lazy_simple_serde(s3, con):
     cur = con.execute("SELECT id, name, score FROM users ORDER BY id")
     assert cur.fetchall() == [(1, "ann", 2.5), (2, "bob", None), (3, None, None), (4, "dan", 1.0)]
     assert any("1 value(s) that did not convert" in n for n in cur.notices)
+
+
+def test_extra_fields_are_ignored(s3, con):
+    put(s3, "lake", "wide/part-0", "1|a|x|y\n2|b\n3|c|z\n4\n")
+    con.execute("CREATE EXTERNAL TABLE wide (id int, v string) ROW FORMAT DELIMITED FIELDS TERMINATED BY '|' LOCATION 's3://lake/wide/'")
+    cur = con.execute("SELECT id, v FROM wide ORDER BY id")
+    assert cur.fetchall() == [(1, "a"), (2, "b"), (3, "c"), (4, None)]
+    assert not cur.notices
 
 
 def test_default_ctrl_a_delimiter(s3, con):
@@ -282,3 +313,34 @@ def test_partition_pruning_reads_only_matching_partitions(s3, con):
     # without pruning, the bad object is read and fails the query
     with pytest.raises(DataError):
         con.execute("SELECT count(*) FROM ev WHERE amount >= 0").fetchall()
+
+
+# ----- INSERT OVERWRITE DIRECTORY -----------------------------------------------------------------
+def _objects(s3, bucket: str, prefix: str) -> dict[str, bytes]:
+    got = s3.list_objects_v2(Bucket=bucket, Prefix=prefix).get("Contents", [])
+    # (pyarrow leaves a folder placeholder "prefix/" when it deletes the last object: skipped)
+    return {o["Key"]: s3.get_object(Bucket=bucket, Key=o["Key"])["Body"].read() for o in got if not o["Key"].endswith("/")}
+
+
+def test_insert_overwrite_directory_writes_delimited_text(s3, con):
+    days = [dt.date(2014, 7, 4) + dt.timedelta(days=k) for k in range(0, 40, 3)]
+    text, counts = cloudfront_log(days, 10)
+    put(s3, "logs", "cloudfront/data/E123.log", text)
+    put(s3, "out", "os_requests/old-result", "stale")  # replaced: Hive's OVERWRITE
+    con.execute(CLOUDFRONT_DDL)
+    cur = con.execute("""INSERT OVERWRITE DIRECTORY 's3://out/os_requests/' ROW FORMAT DELIMITED FIELDS TERMINATED BY ','
+      SELECT os, COUNT(*) count FROM cloudfront_logs WHERE DateObject BETWEEN '2014-07-05' AND '2014-08-05' GROUP BY os ORDER BY os""")
+    assert cur.rowcount == len(counts)
+    objs = _objects(s3, "out", "os_requests/")
+    assert list(objs) == ["os_requests/000000_0"]
+    assert objs["os_requests/000000_0"].decode() == "".join(f"{k},{v}\n" for k, v in sorted(counts.items()))
+    # the default: Ctrl-A between fields, \N for NULL; read back through an external table
+    con.execute("INSERT OVERWRITE DIRECTORY 's3://out/os_requests' SELECT os, NULL::int AS n FROM cloudfront_logs WHERE bytes = 4000")
+    assert _objects(s3, "out", "os_requests/") == {"os_requests/000000_0": b"MacOS\x01\\N\n"}
+    con.execute("CREATE EXTERNAL TABLE back (os string, n int) LOCATION 's3://out/os_requests/'")
+    assert con.execute("SELECT os, n FROM back").fetchall() == [("MacOS", None)]
+    # an empty result leaves the directory empty
+    con.execute("INSERT OVERWRITE DIRECTORY 's3://out/os_requests/' SELECT os FROM cloudfront_logs WHERE bytes < 0")
+    assert _objects(s3, "out", "os_requests/") == {}
+    with pytest.raises(warehouse.NotSupportedError):
+        con.execute("INSERT OVERWRITE DIRECTORY 's3://out/x/' STORED AS PARQUET SELECT 1")

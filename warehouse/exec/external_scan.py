@@ -58,6 +58,10 @@ def hive_format(d: ExternalTableDef) -> HiveFormat:
         delim = sp.get("field.delim", sp.get("serialization.format", "\x01"))
         return HiveFormat("DELIMITED", delimiter=_control(delim), escape="escape.delim" in sp,
                           null_format=null_format, skip_header=skip)
+    if kind == "JSON":
+        return HiveFormat(kind, json_mapping=tuple((k[len("mapping."):], v) for k, v in sp.items() if k.startswith("mapping.")),
+                          json_ignore_case=sp.get("case.insensitive", "true").strip().lower() != "false",
+                          ignore_malformed=sp.get("ignore.malformed.json", "false").strip().lower() == "true")
     return HiveFormat(kind)
 
 
@@ -136,7 +140,7 @@ def read_external(
     else:
         sources = [(d.location, {})]
     pieces: list[pa.Table] = []
-    skipped = nulled = unmatched = 0
+    skipped = nulled = unmatched = malformed = 0
     try:
         listed = _list_locations([loc for loc, _ in sources]) if projected else None
         for location, values in sources:
@@ -146,6 +150,7 @@ def read_external(
                 skipped += chunk.skipped
                 nulled += chunk.nulled
                 unmatched += chunk.unmatched
+                malformed += chunk.malformed
                 if chunk.table.num_rows:
                     parts.append(chunk.table)
             if parts:
@@ -164,6 +169,8 @@ def read_external(
         notices.append(f'external table "{d.name}": {skipped} malformed row(s) skipped')
     if nulled:
         notices.append(f'external table "{d.name}": {nulled} value(s) that did not convert to the column type read as NULL')
+    if malformed:
+        notices.append(f'external table "{d.name}": {malformed} malformed JSON record(s) read as rows of NULLs (ignore.malformed.json)')
     if unmatched:
         notices.append(f'external table "{d.name}": {unmatched} line(s) did not match input.regex and read as rows of NULLs')
     return result, rows, notices

@@ -91,8 +91,14 @@ class ExternalScan(Plan):
         from warehouse.exec.projection import candidates, domain_size, projection_of
 
         if projection_of(d) is not None:
+            from warehouse.errors import DataError
+
             n = domain_size(d)
-            text += f"\npartitions: {len(candidates(d, self.projection_filters))} of {n or '?'} (projected)"
+            try:
+                k: object = len(candidates(d, self.projection_filters))
+            except DataError as e:  # over the limit, an injected column without a value: the query fails
+                k = f"refused: {e}"
+            text += f"\npartitions: {k} of {n or '?'} (projected)"
         elif d.partition_columns:
             total = len(d.partitions)
             read = total if self.partitions is None else len(self.partitions)

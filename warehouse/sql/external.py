@@ -47,11 +47,13 @@ __all__ = [
 COMMAND_WORD = "EXTERNAL_DDL"  # exp.Command(this=COMMAND_WORD, expression=<text>) in the session
 _STATEMENT = re.compile(
     r"^\s*(?:CREATE\s+EXTERNAL\s+(?:TABLE|SCHEMA)\b|MSCK\s+REPAIR\s+TABLE\b|SHOW\s+CREATE\s+TABLE\b"
-    r"|ALTER\s+TABLE\s+\S+\s+(?:ADD|DROP)\s+(?:IF\s+(?:NOT\s+)?EXISTS\s+)?PARTITION\b)",
+    r"|ALTER\s+TABLE\s+\S+\s+(?:ADD|DROP)\s+(?:IF\s+(?:NOT\s+)?EXISTS\s+)?PARTITION\b"
+    r"|INSERT\s+OVERWRITE\s+(?:LOCAL\s+)?DIRECTORY\b)",
     re.IGNORECASE,
 )
 _MAYBE = re.compile(
-    r"\b(?:EXTERNAL|MSCK|SHOW\s+CREATE|(?:ADD|DROP)\s+(?:IF\s+(?:NOT\s+)?EXISTS\s+)?PARTITION)\b", re.IGNORECASE
+    r"\b(?:EXTERNAL|MSCK|SHOW\s+CREATE|(?:ADD|DROP)\s+(?:IF\s+(?:NOT\s+)?EXISTS\s+)?PARTITION|OVERWRITE\s+(?:LOCAL\s+)?DIRECTORY)\b",
+    re.IGNORECASE
 )
 
 
@@ -90,7 +92,20 @@ class AlterPartitions:
     partitions: tuple[tuple[tuple[tuple[str, str], ...], str | None], ...]
 
 
-ExternalCommand = CreateExternalTable | CreateExternalSchema | MsckRepair | ShowCreateTable | AlterPartitions
+@dataclass(frozen=True)
+class InsertOverwriteDirectory:
+    """Hive's ``INSERT OVERWRITE [LOCAL] DIRECTORY 'url' [ROW FORMAT DELIMITED FIELDS
+    TERMINATED BY ',' [ESCAPED BY '\\'] [NULL DEFINED AS 'x']] [STORED AS TEXTFILE] SELECT ...``:
+    the query's rows as delimited text objects under ``url``, replacing what was there."""
+
+    url: str
+    query: str
+    delimiter: str = "\x01"  # Hive's default field delimiter
+    escape: str | None = None
+    null_format: str = "\\N"
+
+
+ExternalCommand = CreateExternalTable | CreateExternalSchema | MsckRepair | ShowCreateTable | AlterPartitions | InsertOverwriteDirectory
 
 
 def is_external(sql: str) -> bool:
@@ -146,6 +161,8 @@ def parse_external(sql: str) -> ExternalCommand:
         return ShowCreateTable(_table_name(text, 3))
     if words[0] == "ALTER":
         return _alter_partitions(text)
+    if words[0] == "INSERT":
+        return _insert_directory(text)
     msg = f"not an external-table statement: {text[:60]}"
     raise SyntaxError_(msg)
 
@@ -395,3 +412,59 @@ def _alter_partitions(text: str) -> AlterPartitions:
 
 
 __all__ += ["AlterPartitions", "ExternalCommand"]
+
+
+# ----- INSERT OVERWRITE DIRECTORY ------------------------------------------------------------
+_LIT = r"'((?:[^'\\]|\\.)*)'"
+_INSERT_DIR = re.compile(rf"^\s*INSERT\s+OVERWRITE\s+(LOCAL\s+)?DIRECTORY\s+{_LIT}\s*", re.IGNORECASE | re.DOTALL)
+_DIR_CLAUSES = [
+    ("row", re.compile(r"ROW\s+FORMAT\s+DELIMITED\s*", re.IGNORECASE)),
+    ("fields", re.compile(rf"FIELDS\s+TERMINATED\s+BY\s+{_LIT}\s*", re.IGNORECASE)),
+    ("escape", re.compile(rf"ESCAPED\s+BY\s+{_LIT}\s*", re.IGNORECASE)),
+    ("lines", re.compile(rf"LINES\s+TERMINATED\s+BY\s+{_LIT}\s*", re.IGNORECASE)),
+    ("null", re.compile(rf"NULL\s+DEFINED\s+AS\s+{_LIT}\s*", re.IGNORECASE)),
+    ("stored", re.compile(r"STORED\s+AS\s+(\w+)\s*", re.IGNORECASE)),
+]
+_HIVE_ESCAPES = {"t": "\t", "n": "\n", "r": "\r", "0": "\x00", "\\": "\\", "'": "'"}
+
+
+def _hive_literal(text: str) -> str:
+    """A Hive string literal's value (``'\\t'`` is a tab, ``'\\001'`` Ctrl-A)."""
+    out = re.sub(r"\\(\d{3})", lambda m: chr(int(m.group(1), 8)), text)
+    return re.sub(r"\\(.)", lambda m: _HIVE_ESCAPES.get(m.group(1), m.group(1)), out)
+
+
+def _insert_directory(text: str) -> InsertOverwriteDirectory:
+    m = _INSERT_DIR.match(text)
+    if not m:
+        raise SyntaxError_("INSERT OVERWRITE DIRECTORY 's3://bucket/prefix/' [ROW FORMAT DELIMITED ...] SELECT ... expected", sqlstate="42601")
+    url = _hive_literal(m.group(2))
+    pos = m.end()
+    got: dict[str, str] = {}
+    while True:
+        for key, rx in _DIR_CLAUSES:
+            cm = rx.match(text, pos)
+            if cm:
+                got[key] = cm.group(1) if cm.groups() else ""
+                pos = cm.end()
+                break
+        else:
+            break
+    stored = got.get("stored", "TEXTFILE").upper()
+    if stored != "TEXTFILE":
+        msg = f"INSERT OVERWRITE DIRECTORY ... STORED AS {stored} is not supported (TEXTFILE; use UNLOAD ... FORMAT PARQUET)"
+        raise NotSupportedError(msg)
+    if "lines" in got and _hive_literal(got["lines"]) != "\n":
+        raise NotSupportedError("LINES TERMINATED BY other than '\\n' is not supported")
+    query = text[pos:].strip()
+    if not re.match(r"(?:SELECT|WITH|\()\b", query, re.IGNORECASE) and not query.startswith("("):
+        raise SyntaxError_("INSERT OVERWRITE DIRECTORY needs a SELECT query", sqlstate="42601")
+    delim = _hive_literal(got["fields"]) if "fields" in got else "\x01"
+    if len(delim) != 1:
+        raise NotSupportedError(f"FIELDS TERMINATED BY {delim!r}: one character expected")
+    escape = _hive_literal(got["escape"]) if "escape" in got else None
+    null = _hive_literal(got["null"]) if "null" in got else "\\N"
+    return InsertOverwriteDirectory(url, query, delim, escape, null)
+
+
+__all__ += ["InsertOverwriteDirectory"]

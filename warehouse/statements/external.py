@@ -19,6 +19,7 @@ from warehouse.sql.external import (
     AlterPartitions,
     CreateExternalSchema,
     CreateExternalTable,
+    InsertOverwriteDirectory,
     MsckRepair,
     ShowCreateTable,
     parse_external,
@@ -45,6 +46,8 @@ def run_external(session: Session, text: str) -> Result:
         return _msck_repair(session, cmd)
     if isinstance(cmd, AlterPartitions):
         return _alter_partitions(session, cmd)
+    if isinstance(cmd, InsertOverwriteDirectory):
+        return _insert_directory(session, cmd)
     msg = f"unexpected external statement {type(cmd).__name__}"
     raise NotSupportedError(msg)
 
@@ -253,3 +256,30 @@ def drop_database(session: Session, ast: exp.Drop) -> Result:
             session.check_privilege(name, "", "OWNER")
         txn.drop_schema(name, if_exists=bool(ast.args.get("exists")), cascade=bool(ast.args.get("cascade")))
     return Result(status="DROP DATABASE")
+
+
+# ----- INSERT OVERWRITE DIRECTORY ---------------------------------------------------------------
+def _insert_directory(session: Session, cmd: InsertOverwriteDirectory) -> Result:
+    """Run the query, remove every object under the directory (Hive's OVERWRITE), then write
+    the rows as delimited text objects ``000000_0``, ``000001_0``... (UNLOAD's writers)."""
+    from loaders.objectstore import delete_objects, list_prefix
+    from loaders.rejects import LoadError
+    from loaders.writers import WriteOptions, write_files
+    from warehouse.errors import DataError, SyntaxError_
+    from warehouse.sql.dialect import parse
+
+    statements = parse(cmd.query)
+    if len(statements) != 1 or not isinstance(statements[0], (exp.Select, exp.Union, exp.Intersect, exp.Except, exp.Subquery)):
+        msg = "INSERT OVERWRITE DIRECTORY takes exactly one SELECT query"
+        raise SyntaxError_(msg, sqlstate="42601")
+    result = session.run_query(statements[0], cmd.query, [])
+    table = result.table if result.table is not None else pa.table({})
+    folder = cmd.url if cmd.url.endswith("/") else cmd.url + "/"
+    opts = WriteOptions(format="TEXT", delimiter=cmd.delimiter, null_as=cmd.null_format, escape=cmd.escape is not None)
+    try:
+        delete_objects(list_prefix(folder))
+        files = write_files(table, lambda part: f"{folder}{part:06d}_0", opts) if table.num_rows else []
+    except LoadError as e:
+        raise DataError(f"INSERT OVERWRITE DIRECTORY failed: {e}", sqlstate="58030") from None
+    rows = table.num_rows
+    return Result(status=f"INSERT 0 {rows}", rowcount=rows, notices=[f"{rows} row(s) written to {len(files)} object(s) under {folder}"])
