@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-__all__ = ["ARRAY", "MALFORMED", "NOT_OBJECT", "OK", "join_records", "scan_records"]
+__all__ = ["ARRAY", "MALFORMED", "NOT_OBJECT", "OK", "join_records", "ndjson_lines", "scan_records"]
 
 OK = 0  # a balanced top-level object
 MALFORMED = 1  # an object that is cut short or broken (see the module docstring)
@@ -203,6 +203,42 @@ def scan_records(data, final, max_record):
         last_line = line
         i = end
     return starts[:nrec], ends[:nrec], lines[:nrec], flags[:nrec], consumed, consumed_lines, one_per_line
+
+
+@njit(nogil=True, cache=True)
+def ndjson_lines(data, max_record):
+    """The lines of ``data`` when it looks newline-delimited: every line up to the last
+    newline starts with ``{``, ends with ``}`` and is at most ``max_record`` bytes.
+
+    A quick look, not a parse (much cheaper than ``scan_records``): a line can pass and
+    still not be one valid object, so a caller parses the lines and, when that fails,
+    scans the same bytes with ``scan_records``.  Returns ``(starts, ends, cut)``: line k is
+    ``data[starts[k]:ends[k]]`` and ``cut`` is the end of the last newline; ``cut`` is -1
+    (and no lines) when some line does not pass or there is no newline.
+
+    >>> s, e, cut = ndjson_lines(np.frombuffer(b'{"a":1}\\n{"b":2}\\n{"c"', np.uint8), 1 << 20)
+    >>> s.tolist(), e.tolist(), cut
+    ([0, 8], [7, 15], 16)
+    """
+    n = len(data)
+    count = 0
+    for i in range(n):
+        count += data[i] == _NL
+    starts = np.empty(count, np.int64)
+    ends = np.empty(count, np.int64)
+    if count == 0:
+        return starts, ends, -1
+    k = 0
+    s = 0
+    for i in range(n):
+        if data[i] == _NL:
+            if i - s < 2 or i - s > max_record or data[s] != _LBRACE or data[i - 1] != _RBRACE:
+                return starts[:0], ends[:0], -1
+            starts[k] = s
+            ends[k] = i
+            k += 1
+            s = i + 1
+    return starts, ends, s
 
 
 @njit(nogil=True, cache=True)

@@ -6,8 +6,11 @@ exactly; ``'auto ignorecase'``, ignoring case) or by a JSONPaths file (``$.a``, 
 ``$.c[0]``, ``$.d.e``, in column order).  Missing keys are NULL; a nested object or array
 bound to a character column loads as its JSON text.
 
-How it is fast: ``kernels.json_split`` finds the records and lays them out one per line, and
-``pyarrow.json`` parses that with an explicit schema (numbers straight into int64, exact
+How it is fast: a step of newline-delimited input (every line ``{...}``, checked by
+``kernels.json_split.ndjson_lines``) goes straight to pyarrow, whose parse is the check; any
+other step, or one pyarrow refuses, is scanned by ``kernels.json_split.scan_records``, which
+finds the records and lays them out one per line.  Steps are parsed two at a time, in
+order.  ``pyarrow.json`` parses with an explicit schema (numbers straight into int64, exact
 decimals, doubles and booleans; character, date and timestamp values as text, which
 ``loaders.convert`` turns into the target types by Redshift's rules).  Only a piece of input
 that pyarrow refuses is parsed record by record (Python's ``json``, numbers kept as their
@@ -22,7 +25,9 @@ import os
 import queue
 import re
 import threading
+from collections import deque
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
@@ -31,7 +36,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.json as pj
 
-from kernels.json_split import ARRAY, MALFORMED, OK, join_records, scan_records
+from kernels.json_split import ARRAY, MALFORMED, OK, join_records, ndjson_lines, scan_records
 from loaders import rejects as R
 from loaders.compression import fill, open_stream
 from loaders.convert import convert_text
@@ -45,6 +50,7 @@ CHUNK_BYTES = 32 << 20  # decompressed bytes read per step
 MAX_RECORD = 4 << 20  # Redshift's limit on one JSON object
 _MIN_BISECT = 256  # a failing piece with fewer records is parsed record by record
 _MAX_RAW = 1024  # stl_load_errors.raw_line is char(1024)
+_PARSE_AHEAD = 2  # steps parsed at once per object
 
 Step = str | int
 
@@ -55,6 +61,10 @@ _DONE = object()
 @dataclass
 class _Failure:
     error: BaseException
+
+
+class _Refused(Exception):
+    """pyarrow refused a step taken for newline-delimited on a quick look: scan it properly."""
 
 
 class _Number(str):
@@ -240,12 +250,13 @@ class _Reader:
         self.text_spec = replace(spec, null_as=None)  # JSON null is NULL; no NULL AS marker
         self.target = pa.schema([pa.field(n, t) for n, t in zip(spec.names, spec.types)])
         self.parse_options = pj.ParseOptions(explicit_schema=self.schema, unexpected_field_behavior="ignore") if self.schema is not None else None
+        # newline-delimited steps skip the record scan: pyarrow's parse is the check
+        self.quick = self.parse_options is not None and not lower
 
     def chunks(self) -> Iterator[LoadedChunk]:
         compressed = self.spec.compression is not None
         pending: LoadedChunk | None = None
-        for buf, res, line_base, nbytes in self._scanned():
-            chunk = self._chunk(buf, res, line_base, 0 if compressed else nbytes)
+        for chunk in self._in_order(compressed):
             if pending is not None:
                 yield pending
             pending = chunk
@@ -255,9 +266,57 @@ class _Reader:
             pending.nbytes = self.obj.size  # compressed positions are unknown while streaming
         yield pending
 
-    def _scanned(self) -> Iterator[tuple[bytes, tuple[Any, ...], int, int]]:
-        """(buffer, scan result, first line number, bytes) per step, read and scanned one
-        step ahead on a helper thread (I/O, decompression and the scan release the GIL)."""
+    def _in_order(self, compressed: bool) -> Iterator[LoadedChunk]:
+        """Each step's chunk, in order.  Steps parse on a small pool, a step ahead, so that
+        pyarrow's parse of one overlaps the conversion of the one before.  A quick step that
+        pyarrow refuses is scanned properly here; when its last record runs on past the
+        step (input that is not newline-delimited after all), the bytes left over go in
+        front of the next step, which is then scanned here as well."""
+        inflight: deque[tuple[tuple[Any, ...], Future[LoadedChunk | None]]] = deque()
+        pool = ThreadPoolExecutor(max_workers=_PARSE_AHEAD, thread_name_prefix="json-parse")
+        left: np.ndarray | None = None  # bytes of an unfinished record carried between steps
+        left_line = 1
+
+        def settle(item: tuple[Any, ...], fut: Future[LoadedChunk | None]) -> LoadedChunk:
+            nonlocal left, left_line
+            buf, res, line_base, nbytes, final, _ = item
+            own = np.frombuffer(buf, np.uint8)[: int(res[4])]
+            if left is None:
+                chunk = fut.result()
+                if chunk is not None:
+                    return chunk
+                data = own
+            else:
+                fut.cancel()
+                data = np.concatenate([left, own])
+                line_base = left_line
+            r = scan_records(data, final, MAX_RECORD)
+            used = int(r[4])
+            left = data[used:] if used < len(data) else None
+            left_line = line_base + int(r[5])
+            return self._chunk(data, r, line_base, 0 if compressed else nbytes, False)
+
+        try:
+            for item in self._scanned():
+                buf, res, line_base, nbytes, _, quick = item
+                inflight.append((item, pool.submit(self._chunk, buf, res, line_base, 0 if compressed else nbytes, quick)))
+                if len(inflight) >= _PARSE_AHEAD:
+                    yield settle(*inflight.popleft())
+            while inflight:
+                yield settle(*inflight.popleft())
+            if left is not None and bytes(left).strip():
+                r = scan_records(left, True, MAX_RECORD)
+                yield self._chunk(left, r, left_line, 0, False)
+        finally:
+            for _, f in inflight:
+                f.cancel()
+            pool.shutdown(wait=True)
+
+    def _scanned(self) -> Iterator[tuple[bytes | np.ndarray, tuple[Any, ...], int, int, bool, bool]]:
+        """(buffer, scan result, first line number, bytes, final, quick) per step, read and
+        scanned one step ahead on a helper thread (I/O, decompression and the scan release
+        the GIL).  A quick step passed ``ndjson_lines``' look instead of the scan: its result
+        has the scan's shape (one OK record per line)."""
         q: queue.Queue[Any] = queue.Queue(maxsize=1)
         stop = threading.Event()
 
@@ -280,22 +339,30 @@ class _Reader:
                 try:
                     while not eof:
                         # read straight into the step's own buffer, behind the carried record
-                        buf = bytearray(len(carry) + CHUNK_BYTES)
-                        buf[: len(carry)] = carry
+                        # (np.empty, not bytearray: zero-filling 32 MB first costs more than the read)
+                        buf = np.empty(len(carry) + CHUNK_BYTES, np.uint8)
+                        buf[: len(carry)] = np.frombuffer(carry, np.uint8)
                         got = fill(stream, memoryview(buf)[len(carry) :], self.obj, self.spec.compression)
                         eof = got < CHUNK_BYTES
-                        if len(carry) + got < len(buf):
-                            del buf[len(carry) + got :]
+                        buf = buf[: len(carry) + got]
                         if first:
                             first = False
-                            if buf.startswith(b"\xef\xbb\xbf"):
-                                del buf[:3]
-                        if not buf:
+                            if bytes(buf[:3]) == b"\xef\xbb\xbf":
+                                buf = buf[3:]
+                        if not len(buf):
                             carry = b""
                             break
-                        res = scan_records(np.frombuffer(buf, np.uint8), False, MAX_RECORD)
+                        quick = False
+                        if self.quick:
+                            starts, ends, cut = ndjson_lines(buf, MAX_RECORD)
+                            if cut > 0:
+                                n = len(starts)
+                                res = (starts, ends, np.arange(n, dtype=np.int64), np.zeros(n, np.int8), cut, n, True)
+                                quick = True
+                        if not quick:
+                            res = scan_records(buf, False, MAX_RECORD)
                         consumed = int(res[4])
-                        if len(res[0]) and not put((buf, res, line_base, consumed)):
+                        if len(res[0]) and not put((buf, res, line_base, consumed, False, quick)):
                             return
                         line_base += int(res[5])
                         carry = bytes(buf[consumed:])
@@ -303,7 +370,7 @@ class _Reader:
                     stream.close()
                 if carry.strip():
                     res = scan_records(np.frombuffer(carry, np.uint8), True, MAX_RECORD)
-                    if not put((carry, res, line_base, len(carry))):
+                    if not put((carry, res, line_base, len(carry), True, False)):
                         return
                 put(_DONE)
             except BaseException as e:  # noqa: BLE001 - handed to the consuming thread
@@ -323,7 +390,8 @@ class _Reader:
             stop.set()
             worker.join()
 
-    def _chunk(self, buf: bytes, res: tuple[Any, ...], line_base: int, nbytes: int) -> LoadedChunk:
+    def _chunk(self, buf: bytes | np.ndarray, res: tuple[Any, ...], line_base: int, nbytes: int, quick: bool) -> LoadedChunk | None:
+        """The step's records converted; None for a quick step pyarrow refuses."""
         starts, ends, lines, flags = res[:4]
         url = self.obj.url
         if (flags == ARRAY).any():
@@ -350,7 +418,10 @@ class _Reader:
             out = data[: max(int(offsets[-1]), 0)] if len(ends) and int(offsets[-1]) <= len(data) else np.concatenate([data, np.array([10], np.uint8)])
         else:
             out, offsets = join_records(data, starts, ends, flags, self.lower)
-        table, more = self._convert(out, offsets, ok_lines)
+        try:
+            table, more = self._convert(out, offsets, ok_lines, quick)
+        except _Refused:
+            return None
         if rejects and more:
             rejects = sorted(rejects + more, key=lambda r: r.line_number or 0)
         else:
@@ -358,15 +429,15 @@ class _Reader:
         return LoadedChunk(table, rejects, url, nbytes, len(flags))
 
     # ------------------------------------------------------------------ conversion
-    def _convert(self, out: np.ndarray, offsets: np.ndarray, lines: np.ndarray) -> tuple[pa.Table, list[RejectedRow]]:
+    def _convert(self, out: np.ndarray, offsets: np.ndarray, lines: np.ndarray, quick: bool = False) -> tuple[pa.Table, list[RejectedRow]]:
         tables: list[pa.Table] = []
         rejects: list[RejectedRow] = []
-        self._piece(out, offsets, lines, 0, len(offsets) - 1, tables, rejects)
+        self._piece(out, offsets, lines, 0, len(offsets) - 1, tables, rejects, quick)
         if not tables:
             return self.target.empty_table(), rejects
         return (tables[0] if len(tables) == 1 else pa.concat_tables(tables)), rejects
 
-    def _piece(self, out: np.ndarray, offsets: np.ndarray, lines: np.ndarray, lo: int, hi: int, tables: list[pa.Table], rejects: list[RejectedRow]) -> None:
+    def _piece(self, out: np.ndarray, offsets: np.ndarray, lines: np.ndarray, lo: int, hi: int, tables: list[pa.Table], rejects: list[RejectedRow], quick: bool = False) -> None:
         if hi <= lo:
             return
         if self.parse_options is not None:
@@ -376,6 +447,8 @@ class _Reader:
                 block = min(16 << 20, max(1 << 20, len(data) // (2 * (os.cpu_count() or 1))))
                 parsed = pj.read_json(pa.BufferReader(data), read_options=pj.ReadOptions(block_size=block), parse_options=self.parse_options)
             except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as e:
+                if quick:
+                    raise _Refused from None
                 # a type that differs everywhere (numbers in a VARCHAR column) is not worth
                 # bisecting; a few malformed records are
                 systemic = "changed from" in str(e)
@@ -390,6 +463,8 @@ class _Reader:
                     tables.append(t)
                     rejects.extend(r)
                     return
+                if quick:
+                    raise _Refused
         t, r = self._records(out, offsets, lines, lo, hi)
         tables.append(t)
         rejects.extend(r)

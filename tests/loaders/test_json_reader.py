@@ -168,3 +168,57 @@ def test_scan_kernel_flags():
     assert scan_records(np.frombuffer(b'[1]', np.uint8), True, 100)[3][0] == ARRAY
     _, _, _, _, used, _, simple = scan_records(np.frombuffer(b'{"a":1}\n{"a":', np.uint8), False, 100)
     assert used == 8 and simple
+
+
+def test_byte_order_mark_is_skipped(tmp_path):
+    rows, rejects, _ = load(tmp_path, b'\xef\xbb\xbf{"id": 1}\n{"id": 2}\n', ALL)
+    assert [r["id"] for r in rows] == [1, 2] and not rejects
+
+
+def test_steps_parse_ahead_in_order_and_errors_surface(tmp_path, monkeypatch):
+    monkeypatch.setattr(J, "CHUNK_BYTES", 512)
+    body = "".join(json.dumps({"id": i, "name": f"n{i}"}) + "\n" for i in range(2000))
+    rows, rejects, chunks = load(tmp_path, body, ALL)
+    assert [r["id"] for r in rows] == list(range(2000)) and not rejects and len(chunks) > 50
+    # an array far into the input stops the load there, naming its line
+    with pytest.raises(LoadError, match="array") as e:
+        load(tmp_path, body + '[{"id": 1}]\n' + body, ALL)
+    assert e.value.line_number == 2001
+    # a consumer that stops early leaves nothing running
+    p = tmp_path / "in.json"
+    gen = J.read_json(list_objects(str(p))[0], ALL)
+    assert next(gen).table.num_rows > 0
+    gen.close()
+
+
+def test_quick_newline_delimited_steps_fall_back_to_the_scan(tmp_path, monkeypatch):
+    # every line starts with '{' and ends with '}' (so steps pass the quick look) but some
+    # are two records, a broken one, or part of a record that runs on to the next line
+    lines = []
+    for i in range(60):
+        lines.append(json.dumps({"id": i, "name": f"n{i}"}))
+        if i % 7 == 3:
+            lines.append('{"id": %d}{"id": %d}' % (1000 + i, 2000 + i))
+        if i % 11 == 5:
+            lines.append('{"id": %d, "a": [{"x": 1}' % (3000 + i))
+            lines.append('{"y": 2}]}')
+        if i % 13 == 8:
+            lines.append('{"id": %d, {"name": "q"}' % (4000 + i))
+    body = "\n".join(lines) + "\n"
+    results = []
+    for step in (1 << 20, 64, 100, 333):
+        monkeypatch.setattr(J, "CHUNK_BYTES", step)
+        rows, rejects, chunks = load(tmp_path, body, ALL)
+        results.append(([r["id"] for r in rows], [(r.line_number, r.raw_line) for r in rejects], sum(c.lines for c in chunks)))
+    assert all(r == results[0] for r in results)
+    ids, rejected, _ = results[0]
+    assert ids[:6] == [0, 1, 2, 3, 1003, 2003] and None in ids and 4008 not in ids and 3005 not in ids
+    assert (lines.index('{"id": 3005, "a": [{"x": 1}') + 1, '{"id": 3005, "a": [{"x": 1}') in rejected
+
+
+def test_record_longer_than_the_limit_is_rejected_on_the_quick_path(tmp_path, monkeypatch):
+    monkeypatch.setattr(J, "MAX_RECORD", 100)
+    body = '{"id": 1}\n{"id": 2, "name": "%s"}\n{"id": 3}\n' % ("x" * 200)
+    rows, rejects, _ = load(tmp_path, body, ALL)
+    assert [r["id"] for r in rows] == [1, 3]
+    assert [(r.line_number, r.err_code) for r in rejects] == [(2, ERR_JSON)]
