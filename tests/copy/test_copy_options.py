@@ -236,3 +236,27 @@ def test_sorted_table_gets_one_sorted_run_across_batches(tmp_path, monkeypatch, 
         g, k = table.read(s, "g").data, table.read(s, "k").data
         assert len(k) and np.all((g[1:] > g[:-1]) | ((g[1:] == g[:-1]) & (k[1:] > k[:-1]))), "one sorted run per slice"
     con.close()
+
+
+def test_sorted_load_larger_than_a_run_writes_several_sorted_runs(tmp_path, monkeypatch):
+    import numpy as np
+
+    import warehouse.statements.copy_from as cf
+    import warehouse.statements.sorted_copy as sc
+
+    monkeypatch.setattr(cf, "FLUSH_ROWS", 500)
+    monkeypatch.setattr(sc, "RUN_BYTES", 20_000)  # a run every few batches: bounded memory
+    parts = tmp_path / "parts"
+    parts.mkdir()
+    keys = np.random.default_rng(3).permutation(6000)
+    for i in range(12):
+        (parts / f"p{i:02d}").write_text("".join(f"{k}|v{k}\n" for k in keys[i::12]))
+    con = warehouse.connect(":memory:", nodes=1, slices_per_node=2)
+    con.execute("CREATE TABLE r (k INTEGER, v VARCHAR(10)) DISTKEY(k) SORTKEY(k)")
+    assert con.execute(f"COPY r FROM '{parts}/'").rowcount == 6000
+    assert con.execute("SELECT count(*), count(DISTINCT k), min(v), max(k) FROM r").fetchone() == (6000, 6000, "v0", 5999)
+    table = con._session.catalog().get_table("public", "r")
+    for s in table.scan_slices():
+        runs = 1 + int(np.count_nonzero(np.diff(table.read(s, "k").data) < 0))
+        assert 1 < runs < 12, "several sorted runs, each spanning several batches"
+    con.close()

@@ -8,7 +8,10 @@ row's slice and place.  ``finish`` orders every slice's rows by the sort key acr
 batches, then reads back one column at a time and writes it
 (``WriteTransaction.append_in_order``), so every column is encoded exactly once.
 
-A load of a single batch skips the spill and appends directly.  Sort keys on character
+A load of a single batch skips the spill and appends directly.  A load whose spilled batches
+pass ``RUN_BYTES`` writes its sorted run then and starts another, so memory stays bounded for
+any input size (such a load leaves one sorted run per ``RUN_BYTES`` of input, like Redshift's
+unsorted region).  Sort keys on character
 columns compare by dictionary rank, which is per batch, so those tables keep the in-memory
 path (``supports``).
 """
@@ -28,7 +31,9 @@ from warehouse.storage import distribution
 from warehouse.storage.database import _sort_keys, _sort_order
 from warehouse.vector import Scalar, Vector
 
-__all__ = ["SortedCopy"]
+__all__ = ["RUN_BYTES", "SortedCopy"]
+
+RUN_BYTES = 1280 << 20  # Arrow bytes per sorted run (TPC-H SF1 lineitem is one run)
 
 
 class SortedCopy:
@@ -46,7 +51,9 @@ class SortedCopy:
         self.first: pa.Table | None = None  # held until a second batch shows a spill is needed
         self.files: list[str] = []
         self.tmp: str | None = None
-        self.total = 0
+        self.total = 0  # rows spilled in the current run
+        self.spilled_bytes = 0
+        self.written = 0  # rows of runs already written
         t = txn._table(schema, d.name)  # noqa: SLF001 - the storage layer's own state
         self.effective = t.effective
         self.cursor = t.cursor
@@ -59,13 +66,15 @@ class SortedCopy:
     def add(self, arrow: pa.Table) -> None:
         if not arrow.num_rows:
             return
-        if self.first is None and not self.files:
+        if self.first is None and not self.files and not self.written:
             self.first = arrow
             return
         if self.first is not None:
             first, self.first = self.first, None
             self._spill(first)
         self._spill(arrow)
+        if self.spilled_bytes >= RUN_BYTES:
+            self._write_run()
 
     def _vector(self, arrow: pa.Table, name: str) -> Vector:
         c = self.d.column(name)
@@ -80,6 +89,7 @@ class SortedCopy:
         with pa.OSFile(path, "wb") as sink, pa.ipc.new_file(sink, arrow.schema) as writer:
             writer.write_table(arrow)
         self.files.append(path)
+        self.spilled_bytes += arrow.nbytes
         n = arrow.num_rows
         d = self.d
         nslices = len(self.positions)
@@ -106,8 +116,13 @@ class SortedCopy:
         if self.first is not None:
             first, self.first = self.first, None
             return self.txn.append(self.schema, self.d.name, [self._vector(first, c.name) for c in self.d.columns])
+        self._write_run()
+        return self.written
+
+    def _write_run(self) -> None:
+        """Sort the spilled rows of each slice and write them as one run; start a new one."""
         if not self.files:
-            return 0
+            return
         rows: list[np.ndarray | None] = []
         for s in range(len(self.positions)):
             if not self.positions[s]:
@@ -120,7 +135,10 @@ class SortedCopy:
             rows.append(pos if order is None else pos[order])
             self.positions[s], self.keys[s] = [], []
         self.txn.append_in_order(self.schema, self.d.name, rows, self._column, effective=self.effective, cursor=self.cursor)
-        return self.total  # DISTSTYLE ALL stores rows on several slices: count them once
+        self.written += self.total  # DISTSTYLE ALL stores rows on several slices: count them once
+        for path in self.files:
+            os.remove(path)
+        self.files, self.total, self.spilled_bytes = [], 0, 0
 
     def _column(self, i: int) -> Vector:
         """Column ``i`` of the table over every spilled row, read back from the batches."""
