@@ -824,8 +824,12 @@ class WriteTransaction:
         by_slice: dict[int, dict[str, list]] = {}
         for (s, _, c, _, _), metas in zip(jobs, results):
             by_slice.setdefault(s, {})[c.name] = metas
+        return self._row_groups(by_slice, bounds, len(per_slice))
+
+    def _row_groups(self, by_slice: dict[int, dict[str, list]], bounds: list[list[int]], nslices: int) -> list[list[M.RowGroup]]:
+        """Row groups per slice from each column's (chunk, zone map) per block, all in one segment."""
         seg = self._next_id()
-        out: list[list[M.RowGroup]] = [[] for _ in per_slice]
+        out: list[list[M.RowGroup]] = [[] for _ in range(nslices)]
         for s, cols in by_slice.items():
             b = bounds[s]
             for i in range(len(b) - 1):
@@ -931,14 +935,7 @@ class WriteTransaction:
             for s, m in zip(slices, _pmap(job, slices)):
                 metas[s][c.name] = m
             del v
-        seg = self._next_id()
-        new: list[list[M.RowGroup]] = [[] for _ in rows]
-        for s, cols in metas.items():
-            b = bounds[s]
-            for i in range(len(b) - 1):
-                chunks = {cname: m[i][0] for cname, m in cols.items()}
-                zms = {cname: m[i][1] for cname, m in cols.items()}
-                new[s].append(M.RowGroup(self._next_id(), seg, b[i + 1] - b[i], chunks, zms))
+        new = self._row_groups(metas, bounds, len(rows))
         slices_state = tuple(tuple(old) + tuple(add) for old, add in zip(t.slices, new))
         self._state.tables[(d.schema, d.name)] = replace(t, effective=effective, cursor=cursor, slices=slices_state)
         self._changed()
