@@ -18,9 +18,21 @@ from loaders.parquet import plain_strings
 from loaders.rejects import LoadError
 from loaders.spec import LoadedChunk, LoadSpec
 
-__all__ = ["read_columnar"]
+__all__ = ["cast_column", "read_columnar"]
 
 BATCH_ROWS = 1 << 20
+
+
+def cast_column(col: pa.Array, t: pa.DataType, source: str, filename: str, colname: str) -> pa.Array:
+    """``col`` as type ``t`` (Arrow's cast); a value that does not fit is a ``LoadError``
+    naming the object, the file's column and the target column."""
+    if col.type == t:
+        return col
+    try:
+        return col.cast(t)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as e:
+        msg = f"column {source!r} ({col.type}) cannot be loaded as {t}: {str(e).splitlines()[0]}"
+        raise LoadError(msg, filename=filename, colname=colname) from None
 
 
 def read_columnar(obj: SourceObject, spec: LoadSpec) -> Iterator[LoadedChunk]:
@@ -42,14 +54,7 @@ def read_columnar(obj: SourceObject, spec: LoadSpec) -> Iterator[LoadedChunk]:
         for batch in batches:
             columns = []
             for i, (name, t) in enumerate(zip(spec.names, spec.types)):
-                col = batch.column(i)
-                if col.type != t:
-                    try:
-                        col = col.cast(t)
-                    except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as e:
-                        msg = f"column {schema.field(i).name!r} ({schema.field(i).type}) cannot be loaded as {t}: {str(e).splitlines()[0]}"
-                        raise LoadError(msg, filename=obj.url, colname=name) from None
-                columns.append(col)
+                columns.append(cast_column(batch.column(i), t, schema.field(i).name, obj.url, name))
             table = pa.Table.from_arrays(columns, schema=target)
             yield LoadedChunk(table, [], obj.url, batch.nbytes, batch.num_rows)
     except LoadError:

@@ -27,6 +27,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.dataset as ds
 
+from loaders.columnar import cast_column
 from loaders.compression import compression_for_name
 from loaders.convert import _convert_column
 from loaders.objectstore import SourceObject
@@ -243,14 +244,7 @@ def _columnar(obj: SourceObject, spec: LoadSpec, kind: str) -> Iterator[HiveChun
                 if source is None:
                     columns.append(pa.nulls(batch.num_rows, t))
                     continue
-                col = batch.column(source)
-                if col.type != t:
-                    try:
-                        col = col.cast(t)
-                    except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as e:
-                        msg = f"column {source!r} ({col.type}) cannot be read as {t}: {str(e).splitlines()[0]}"
-                        raise LoadError(msg, filename=obj.url, colname=name) from None
-                columns.append(col)
+                columns.append(cast_column(batch.column(source), t, str(source), obj.url, name))
             yield HiveChunk(pa.Table.from_arrays(columns, schema=target), obj.url)
     except LoadError:
         raise
