@@ -19,8 +19,9 @@ say so in a notice; none of it is fatal.  An object that cannot be read at all r
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -28,12 +29,12 @@ import pyarrow.compute as pc
 import pyarrow.dataset as ds
 
 from loaders.columnar import cast_column
-from loaders.compression import compression_for_name
+from loaders.compression import hive_source
 from loaders.convert import _convert_column
 from loaders.objectstore import SourceObject
 from loaders.parquet import plain_strings
 from loaders.pipeline import _parallel
-from loaders.rejects import ERR_EXTRA_FIELDS, ERR_JSON, LoadError
+from loaders.rejects import ERR_EXTRA_FIELDS, ERR_JSON, LoadError, RejectedRow
 from loaders.spec import LoadSpec
 
 __all__ = ["HiveChunk", "HiveFormat", "convert_lenient", "read_hive"]
@@ -51,7 +52,7 @@ class HiveFormat:
     delimiter: str = "\x01"
     quote: str = '"'
     escape: bool = False
-    null_format: str = "\\N"
+    null_format: str | None = "\\N"  # None: no marker (OpenCSVSerde)
     skip_header: int = 0
     regex: str | None = None
     regex_ignore_case: bool = False
@@ -59,6 +60,17 @@ class HiveFormat:
     json_mapping: tuple[tuple[str, str], ...] = ()
     json_ignore_case: bool = True
     ignore_malformed: bool = False
+    dots_in_keys: bool = False  # OpenX ``dots.in.keys``: a '.' in a top-level key reads as '_'
+    # OpenCSVSerde ``escapeChar`` (None: no escapes); CSV and JSON values that do not convert
+    # fail the query (HIVE_BAD_DATA) unless ``use.null.for.invalid.data`` makes them NULL
+    csv_escape: str | None = None
+    invalid_as_null: bool = False
+    # ``compressionType``: the codec of objects whose extension names none (``compression_override``:
+    # it wins over the extension, as Spectrum's ``compression_type`` does); ``serialization.encoding``
+    # as a Python codec name (None: UTF-8)
+    compression: str | None = None
+    compression_override: bool = False
+    encoding: str | None = None
 
 
 @dataclass
@@ -71,6 +83,8 @@ class HiveChunk:
     nulled: int = 0  # fields read as NULL because their text did not convert
     unmatched: int = 0  # RegexSerDe lines that did not match (NULL rows)
     malformed: int = 0  # malformed JSON records read as rows of NULLs (ignore.malformed.json)
+    # Parquet/ORC, on an object's first chunk: its row groups (stripes) to read, and in all
+    row_groups: tuple[int, int] | None = None
 
 
 def convert_lenient(columns: list[pa.Array], spec: LoadSpec) -> tuple[list[pa.Array], int]:
@@ -104,7 +118,70 @@ def _text_spec(spec: LoadSpec, fmt: HiveFormat) -> LoadSpec:
         spec, types=(pa.string(),) * n, lengths=(None,) * n, not_null=(), format="CSV" if fmt.kind == "CSV" else "DELIMITED",
         delimiter=fmt.delimiter, quote=fmt.quote, escape=fmt.escape and fmt.kind != "CSV", null_as=fmt.null_format,
         ignore_header=fmt.skip_header, fill_record=True, accept_inv_chars="?", empty_as_null=False, blanks_as_null=False,
+        options={**spec.options, "hive.csv.escape": fmt.csv_escape} if fmt.kind == "CSV" and fmt.csv_escape else spec.options,
     )
+
+
+def bad_data(value: str | None, field: int | None, column: str, reason: str, filename: str | None, line: int | None, code: int) -> LoadError:
+    """Athena's HIVE_BAD_DATA error for a value that does not convert to its column's type."""
+    shown = "" if value is None else value
+    where = f"field {field} ({column})" if field is not None else f"column {column}"
+    msg = (f"HIVE_BAD_DATA: Error parsing field value '{shown}' for {where}: {reason}; "
+           f"TBLPROPERTIES ('use.null.for.invalid.data' = 'true') reads such values as NULL")
+    return LoadError(msg, filename=filename, line_number=line, colname=column, err_code=code)
+
+
+def convert_checked(
+    columns: list[pa.Array], spec: LoadSpec, *, fields: list[int], filename: str, line_of: Callable[[int], int | None],
+    strict: bool = True, epoch: bool = False,
+) -> tuple[list[pa.Array], int]:
+    """``convert_lenient``, except that with ``strict`` a value that does not convert fails
+    with HIVE_BAD_DATA naming the object, its line (``line_of(row)``) and the column
+    (``fields[i]``: the column's position in the table).  ``epoch``: OpenCSVSerde's numeric
+    forms, a DATE as days and a TIMESTAMP as milliseconds since 1970-01-01."""
+    out = []
+    nulled = 0
+    for i, arr in enumerate(columns):
+        if isinstance(arr, pa.ChunkedArray):
+            arr = arr.combine_chunks()
+        t = spec.types[i]
+        if pa.types.is_null(arr.type):
+            out.append(pa.nulls(len(arr), t))
+            continue
+        numeric = hit = None
+        if epoch and (pa.types.is_date(t) or pa.types.is_timestamp(t)) and len(arr):
+            text = arr if pa.types.is_string(arr.type) else arr.cast(pa.string())
+            hit = pc.fill_null(pc.match_substring_regex(text, r"^\s*-?\d{1,15}\s*$"), False)
+            if pc.any(hit).as_py():
+                nums = pc.cast(pc.utf8_trim_whitespace(pc.if_else(hit, text, pa.scalar(None, pa.string()))), pa.int64())
+                if pa.types.is_date(t):
+                    numeric = pc.cast(nums, pa.int32()).cast(pa.date32())
+                else:
+                    numeric = pc.multiply(nums, 1000).cast(pa.timestamp("us")).cast(t)
+                arr = pc.if_else(hit, pa.scalar(None, text.type), text)
+            else:
+                hit = None
+        col = _convert_column(arr, spec, i)
+        values = col.values
+        if col.bad is not None:
+            if strict:
+                row = int(np.flatnonzero(col.bad)[0])
+                raw = arr[row].as_py()
+                raw = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw
+                raise bad_data(raw, fields[i], spec.names[i], col.reason, filename, line_of(row), col.code)
+            nulled += int(np.count_nonzero(col.bad))
+            values = pc.if_else(pa.array(col.bad), pa.scalar(None, values.type), values)
+        if values.type != t:
+            values = values.cast(t)
+        if numeric is not None:
+            values = pc.if_else(hit, numeric, values)
+        out.append(values)
+    return out, nulled
+
+
+def _source(o: SourceObject, fmt: HiveFormat) -> tuple[SourceObject, str | None]:
+    """The object to read and its compression (extension, ``compressionType``, encoding)."""
+    return hive_source(o, fmt.compression, fmt.compression_override, fmt.encoding)
 
 
 def _convert_spec(spec: LoadSpec, wanted: list[int]) -> LoadSpec:
@@ -120,30 +197,52 @@ def _schema(spec: LoadSpec, wanted: list[int]) -> pa.Schema:
     return pa.schema([pa.field(spec.names[i], spec.types[i]) for i in wanted])
 
 
-def read_hive(objects: list[SourceObject], spec: LoadSpec, fmt: HiveFormat, wanted: list[int]) -> Iterator[HiveChunk]:
+def read_hive(
+    objects: list[SourceObject], spec: LoadSpec, fmt: HiveFormat, wanted: list[int],
+    then: Callable[[HiveChunk], Any] | None = None, row_filter: Any = None,
+) -> Iterator[Any]:
     """Every object's rows as chunks holding the ``wanted`` columns of ``spec`` (in that order).
 
     ``spec`` names every data column of the table in declaration order (text formats are
-    positional); only the wanted ones are converted or read.
+    positional); only the wanted ones are converted or read.  ``then``, when given, is
+    applied to each chunk on the thread that produced it (so the caller's per-chunk work,
+    filters and partial aggregates, runs in parallel too) and its results are yielded
+    instead.  ``row_filter`` (a ``pyarrow.dataset`` expression over file column names) lets
+    Parquet/ORC skip row groups whose statistics show it cannot hold; rows of the groups
+    read are not filtered by it.
     """
     if not objects:
         return
     kind = fmt.kind
     if kind in ("DELIMITED", "CSV"):
-        yield from _text(objects, spec, fmt, wanted)
+        yield from _text(objects, spec, fmt, wanted, then)
     elif kind == "REGEX":
-        yield from _regex(objects, spec, fmt, wanted)
+        yield from _regex(objects, spec, fmt, wanted, then)
     elif kind == "JSON":
-        yield from _json(objects, spec, wanted, fmt)
+        yield from _json(objects, spec, wanted, fmt, then)
     elif kind in ("PARQUET", "ORC"):
         sub = _convert_spec(spec, wanted)
-        yield from _parallel(objects, lambda o: _columnar(o, sub, kind), None)
+        yield from _parallel(objects, _then_each(lambda o: _columnar(o, sub, kind, row_filter), then), None)
     else:
         msg = f"external table format {kind} is not supported"
         raise LoadError(msg)
 
 
-def _text(objects: list[SourceObject], spec: LoadSpec, fmt: HiveFormat, wanted: list[int]) -> Iterator[HiveChunk]:
+def _then_each(produce: Callable[[SourceObject], Iterable[Any]], then: Callable[[Any], Any] | None) -> Callable[[SourceObject], Iterable[Any]]:
+    """``produce`` with ``then`` applied to each item it yields."""
+    if then is None:
+        return produce
+    return lambda o: (then(item) for item in produce(o))
+
+
+def _then_one(work: Callable[[Any], Any], then: Callable[[Any], Any] | None) -> Callable[[Any], Any]:
+    """``work`` followed by ``then``."""
+    if then is None:
+        return work
+    return lambda piece: then(work(piece))
+
+
+def _text(objects: list[SourceObject], spec: LoadSpec, fmt: HiveFormat, wanted: list[int], then: Callable[[Any], Any] | None) -> Iterator[Any]:
     from loaders.text import parse_text, split_text
 
     text_spec = _text_spec(spec, fmt)
@@ -164,10 +263,10 @@ def _text(objects: list[SourceObject], spec: LoadSpec, fmt: HiveFormat, wanted: 
         columns, nulled = convert_lenient([chunk.table.column(i) for i in wanted], conv)
         return HiveChunk(pa.Table.from_arrays(columns, schema=schema), chunk.filename, len(chunk.rejects), nulled)
 
-    yield from _parallel(objects, pieces, work)
+    yield from _parallel(objects, pieces, _then_one(work, then))
 
 
-def _regex(objects: list[SourceObject], spec: LoadSpec, fmt: HiveFormat, wanted: list[int]) -> Iterator[HiveChunk]:
+def _regex(objects: list[SourceObject], spec: LoadSpec, fmt: HiveFormat, wanted: list[int], then: Callable[[Any], Any] | None) -> Iterator[Any]:
     from loaders.regex_reader import compile_regex, read_regex
 
     if not fmt.regex:
@@ -184,10 +283,10 @@ def _regex(objects: list[SourceObject], spec: LoadSpec, fmt: HiveFormat, wanted:
         columns, nulled = convert_lenient([chunk.table.column(i) for i in wanted], conv)  # type: ignore[attr-defined]
         return HiveChunk(pa.Table.from_arrays(columns, schema=schema), chunk.filename, 0, nulled, chunk.unmatched)  # type: ignore[attr-defined]
 
-    yield from _parallel(objects, pieces, work)
+    yield from _parallel(objects, pieces, _then_one(work, then))
 
 
-def _json(objects: list[SourceObject], spec: LoadSpec, wanted: list[int], fmt: HiveFormat) -> Iterator[HiveChunk]:
+def _json(objects: list[SourceObject], spec: LoadSpec, wanted: list[int], fmt: HiveFormat, then: Callable[[Any], Any] | None) -> Iterator[Any]:
     """JSON records; keys match columns case-insensitively unless ``case.insensitive`` is
     false, ``mapping.<column>`` names a column's key.  A record that is not JSON fails the
     query naming the object and line (Hive's SerDes do), or with ``ignore.malformed.json``
@@ -215,11 +314,12 @@ def _json(objects: list[SourceObject], spec: LoadSpec, wanted: list[int], fmt: H
                 table = pa.concat_tables([table, pa.Table.from_arrays([pa.nulls(len(bad), t) for t in sub.types], schema=schema)])
             yield HiveChunk(table, c.filename, len(c.rejects) - len(bad), malformed=len(bad))
 
-    yield from _parallel(objects, chunks, None)
+    yield from _parallel(objects, _then_each(chunks, then), None)
 
 
-def _columnar(obj: SourceObject, spec: LoadSpec, kind: str) -> Iterator[HiveChunk]:
-    """One Parquet/ORC object, columns matched by name (case-insensitive)."""
+def _columnar(obj: SourceObject, spec: LoadSpec, kind: str, row_filter: Any = None) -> Iterator[HiveChunk]:
+    """One Parquet/ORC object, columns matched by name (case-insensitive); with
+    ``row_filter``, Parquet row groups whose statistics rule it out are not read."""
     fmt = kind.lower()
     try:
         dataset = ds.dataset(obj.path, filesystem=obj.fs, format=fmt)
@@ -238,6 +338,12 @@ def _columnar(obj: SourceObject, spec: LoadSpec, kind: str) -> Iterator[HiveChun
             if rows:
                 yield HiveChunk(pa.Table.from_arrays([pa.nulls(rows, t) for t in spec.types], schema=target), obj.url)
             return
+        fragments = list(dataset.get_fragments())
+        groups = _row_groups(fragments)
+        if row_filter is not None and kind == "PARQUET":
+            fragments = _pruned(fragments, schema, by_name, row_filter)
+            dataset = ds.FileSystemDataset(fragments, schema, dataset.format, dataset.filesystem)
+        counted: tuple[int, int] | None = (_row_groups(fragments), groups)
         for batch in dataset.to_batches(columns=read, batch_size=BATCH_ROWS, use_threads=True):
             columns = []
             for name, source, t in zip(spec.names, present, spec.types):
@@ -245,9 +351,53 @@ def _columnar(obj: SourceObject, spec: LoadSpec, kind: str) -> Iterator[HiveChun
                     columns.append(pa.nulls(batch.num_rows, t))
                     continue
                 columns.append(cast_column(batch.column(source), t, str(source), obj.url, name))
-            yield HiveChunk(pa.Table.from_arrays(columns, schema=target), obj.url)
+            yield HiveChunk(pa.Table.from_arrays(columns, schema=target), obj.url, row_groups=counted)
+            counted = None
+        if counted is not None:  # every row group skipped
+            yield HiveChunk(target.empty_table(), obj.url, row_groups=counted)
     except LoadError:
         raise
     except (OSError, pa.ArrowException) as e:
         msg = f"cannot read {kind} data: {str(e).splitlines()[0]}"
         raise LoadError(msg, filename=obj.url) from None
+
+
+def _row_groups(fragments: list[ds.Fragment]) -> int:
+    """Row groups (Parquet) in the fragments; 1 a fragment otherwise (ORC)."""
+    return sum(getattr(f, "num_row_groups", 1) for f in fragments)
+
+
+_OPS = {"eq": "__eq__", "lt": "__lt__", "le": "__le__", "gt": "__gt__", "ge": "__ge__"}
+
+
+def _pruned(fragments: list[ds.Fragment], schema: pa.Schema, by_name: dict[str, str], row_filter: list[tuple[str, str, list[Any]]]) -> list[ds.Fragment]:
+    """The fragments cut to the row groups whose min/max statistics allow every
+    ``(column, op, values)`` conjunct; a conjunct that cannot be expressed over the file's
+    column (missing, another type) is left out, so pruning only ever reads more."""
+    terms = []
+    for name, op, values in row_filter:
+        source = by_name.get(name.lower())
+        if source is None:
+            continue
+        field = ds.field(source)
+        try:
+            ftype = schema.field(source).type
+            scalars = [v.cast(ftype) for v in values]
+            if any(x.cast(v.type) != v for x, v in zip(scalars, values)):
+                continue  # the file's type cannot hold the constant exactly
+        except (pa.ArrowException, TypeError, ValueError):
+            continue
+        if op == "in":
+            terms.append(field.isin(pa.array([x.as_py() for x in scalars], ftype)))
+        elif op in _OPS:
+            terms.append(getattr(field, _OPS[op])(scalars[0]))
+    if not terms:
+        return fragments
+    expr = terms[0]
+    for t in terms[1:]:
+        expr = expr & t
+    try:
+        kept = [f.subset(filter=expr) for f in fragments]
+    except (pa.ArrowException, TypeError, ValueError):
+        return fragments
+    return [f for f in kept if f.num_row_groups]

@@ -255,22 +255,33 @@ class Session:
         return commands.other(self, ast, sql, params)
 
     # ------------------------------------------------------------------ queries
-    def binder(self, sql: str, params: list[Any]) -> Binder:
+    def binder(self, sql: str, params: list[Any], live: list[bool] | None = None) -> Binder:
+        """A binder over the current catalog.  ``live[0]`` is set when the statement reads
+        something the catalog version does not describe (a system view's rows, an external
+        table read by a subquery at bind time), so its plan must not be cached."""
         from warehouse.catalog.system_views import system_view
 
         catalog = self.catalog()
+        live = live if live is not None else [False]
 
         def sysview(name: str) -> pa.Table | None:
             from warehouse.catalog.session_views import session_view
 
             t = session_view(self, name)
+            if t is None:
+                t = system_view(catalog, name.split(".")[-1])
             if t is not None:
-                return t
-            return system_view(catalog, name.split(".")[-1])
+                live[0] = True
+            return t
+
+        def run_plan(plan: Plan) -> pa.Table:
+            if _reads_external(plan):
+                live[0] = True
+            return self.run_plan(plan)
 
         from warehouse.catalog.pg_functions import SessionFunctions
 
-        return Binder(catalog, params=params, run_plan=self.run_plan, system_view=sysview, sql=sql, check_privilege=self.check_privilege,
+        return Binder(catalog, params=params, run_plan=run_plan, system_view=sysview, sql=sql, check_privilege=self.check_privilege,
                       session_function=SessionFunctions(self).bind)
 
     def plan_query(self, ast: exp.Expression, sql: str, params: list[Any]) -> Plan:
@@ -281,15 +292,16 @@ class Session:
         if plan is not None:
             self._plans.move_to_end(key)
             return plan
-        binder = self.binder(sql, params)
+        live = [False]
+        binder = self.binder(sql, params, live)
         block = binder.bind_query(ast)
         if block.correlations:
             msg = "internal: correlated references at the top level"
             raise InternalError(msg)
         plan = optimize(block.plan)
         # subqueries run at bind time depend only on the snapshot, which the key names; a
-        # statement with a nondeterministic function is never cached
-        if self.txn is None and not (binder.volatile and _nondeterministic(ast)):
+        # statement with a nondeterministic function, or reading live rows, is never cached
+        if self.txn is None and not live[0] and not (binder.volatile and _nondeterministic(ast)):
             self._plans[key] = plan
             if len(self._plans) > PLAN_CACHE_SIZE:
                 self._plans.popitem(last=False)
@@ -300,16 +312,39 @@ class Session:
         plan = optimize(plan)
         ctx = ExecContext(cancel=self.cancel_event, progress=self.progress)
         batch = execute(plan, ctx)
+        self._log_scans(ctx)
         return batch_to_arrow(batch, [f.name for f in plan.fields])
 
     def run_query(self, ast: exp.Expression, sql: str, params: list[Any]) -> Result:
         plan = self.plan_query(ast, sql, params)
         ctx = ExecContext(cancel=self.cancel_event, progress=self.progress)
         batch = execute(plan, ctx)
+        self._log_scans(ctx)
         names = [f.name for f in plan.fields]
         table = batch_to_arrow(batch, names) if plan.fields else pa.table({})
         return Result(names, [f.type for f in plan.fields], table, batch.length, f"SELECT {batch.length}",
                       notices=list(ctx.stats.get("notices", ())))
+
+    def _log_scans(self, ctx: ExecContext) -> None:
+        """``svl_s3query_summary`` / ``svl_s3partition`` rows for the external tables the
+        statement scanned (``exec.external_scan`` leaves them in ``ctx.stats``)."""
+        scans = ctx.stats.get("s3_scans")
+        if not scans:
+            return
+        log = system_log(self.db)
+        summary, partitions = [], []
+        for i, scan in enumerate(scans):
+            elapsed = int((scan["endtime"] - scan["starttime"]).total_seconds() * 1_000_000)
+            summary.append({**scan, "userid": self.user_id or 0, "query": self.last_query_id, "segment": 0, "step": i,
+                            "elapsed": elapsed, "aborted": 0})
+            if scan["is_partitioned"] == "t":
+                partitions.append({"query": self.last_query_id, "segment": 0, "node": 0, "slice": 0,
+                                   "starttime": scan["starttime"], "endtime": scan["endtime"],
+                                   "total_partitions": scan["total_partitions"], "qualified_partitions": scan["qualified_partitions"],
+                                   "assigned_partitions": scan["qualified_partitions"], "assignment": "D"})
+        log.append("svl_s3query_summary", summary)
+        if partitions:
+            log.append("svl_s3partition", partitions)
 
     def explain(self, ast: exp.Expression, sql: str, params: list[Any]) -> Result:
         plan = self.plan_query(ast, sql, params)
@@ -318,6 +353,20 @@ class Session:
         from warehouse import types as T
 
         return Result(["QUERY PLAN"], [T.varchar(65535)], table, len(lines), f"SELECT {len(lines)}")
+
+
+def _reads_external(plan: Plan) -> bool:
+    """Whether a plan scans an external table (whose objects can change at any time)."""
+    from warehouse.plan.logical import ExternalScan
+
+    stack = [plan]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ExternalScan):
+            return True
+        stack.extend(c for c in vars(node).values() if isinstance(c, Plan))
+        stack.extend(c for v in vars(node).values() if isinstance(v, (list, tuple)) for c in v if isinstance(c, Plan))
+    return False
 
 
 __all__ = ["Session", "NotSupportedError"]

@@ -4,7 +4,9 @@ Redshift's STL tables are cluster-wide logs that any session can query: ``stl_lo
 (rows COPY rejected), ``stl_load_commits`` (objects each COPY read) and ``stl_query`` (the
 statements run, with user, start and end).  Here they live in memory with the ``Database``
 object, so sessions of one process (the embedded API, the server) see each other's entries;
-they are not persisted, as Redshift keeps only a few days of STL rows.  Each log keeps its
+they are not persisted, as Redshift keeps only a few days of STL rows.  External-table scans
+add ``svl_s3query_summary`` (files, bytes, rows, row groups read of an external table) and
+``svl_s3partition`` (partitions qualified of the table's total) rows.  Each log keeps its
 newest ``MAX_ROWS`` rows.
 """
 
@@ -42,6 +44,20 @@ LOG_SCHEMAS: dict[str, pa.Schema] = {
         ("starttime", pa.timestamp("us")), ("endtime", pa.timestamp("us")), ("aborted", pa.int32()),
         ("insert_pristine", pa.int32()), ("concurrency_scaling_status", pa.int32()),
         ("username", pa.string()),
+    ]),
+    # Redshift Spectrum's per-query scan summaries: one row per external table scanned
+    "svl_s3query_summary": pa.schema([
+        ("userid", pa.int32()), ("query", pa.int32()), ("segment", pa.int32()), ("step", pa.int32()),
+        ("starttime", pa.timestamp("us")), ("endtime", pa.timestamp("us")), ("elapsed", pa.int64()),
+        ("aborted", pa.int32()), ("external_table_name", pa.string()), ("file_format", pa.string()),
+        ("is_partitioned", pa.string()), ("is_rrscan", pa.string()), ("s3_scanned_rows", pa.int64()),
+        ("s3_scanned_bytes", pa.int64()), ("s3query_returned_rows", pa.int64()), ("files", pa.int64()),
+        ("splits", pa.int64()), ("total_splits", pa.int64()),
+    ]),
+    "svl_s3partition": pa.schema([
+        ("query", pa.int32()), ("segment", pa.int32()), ("node", pa.int32()), ("slice", pa.int32()),
+        ("starttime", pa.timestamp("us")), ("endtime", pa.timestamp("us")), ("total_partitions", pa.int32()),
+        ("qualified_partitions", pa.int32()), ("assigned_partitions", pa.int32()), ("assignment", pa.string()),
     ]),
 }
 

@@ -30,24 +30,31 @@ MERGEABLE = {"count_star", "count", "sum", "avg", "min", "max"}
 def execute_aggregate(plan: Aggregate, ctx: ExecContext) -> Batch:
     """Two-phase when the input comes from per-slice fragments: each slice aggregates its
     own rows (in parallel), then the partial results are merged (the leader's step)."""
-    from warehouse.exec.executor import execute_sliced, run_parallel
+    from warehouse.exec.executor import execute_sliced
 
-    parts = execute_sliced(plan.child, ctx)
-    if parts is not None and len(parts) > 1 and plan.groups and groups_by_distkey(plan):
-        # slices hold disjoint groups: each slice's result is final
-        finals = run_parallel([(lambda p=p: _aggregate_batch(plan, p)) for p in parts])
-        return concat_batches(finals, len(plan.fields))
     mergeable = all(a.fn in MERGEABLE and not a.distinct for a in plan.aggs)
-    if parts is not None and len(parts) > 1 and mergeable and plan.groups:
-        partials = run_parallel([(lambda p=p: _partial(plan, p)) for p in parts])
-        ctx.check()
-        return _merge(plan, partials)
+    if plan.groups and groups_by_distkey(plan):
+        # slices hold disjoint groups: each slice's result is final
+        finals = execute_sliced(plan.child, ctx, lambda p: _aggregate_batch(plan, p))
+        if finals is not None:
+            return concat_batches(finals, len(plan.fields)) if len(finals) > 1 else finals[0]
+    if mergeable and plan.groups:
+        partials = execute_sliced(plan.child, ctx, lambda p: _partial(plan, p))
+        if partials is not None:
+            ctx.check()
+            return _merge(plan, partials) if partials else _aggregate_batch(plan, _empty_input(plan))
+    parts = execute_sliced(plan.child, ctx)
     if parts is not None:
         batch = concat_batches(parts, len(plan.child.fields))
     else:
         batch = execute(plan.child, ctx)
     ctx.check()
     return _aggregate_batch(plan, batch)
+
+
+def _empty_input(plan: Aggregate) -> Batch:
+    """No rows of the aggregate's input (every part was empty)."""
+    return Batch([Vector.empty(f.type) for f in plan.child.fields], 0)
 
 
 def groups_by_distkey(plan: Aggregate) -> bool:

@@ -64,18 +64,27 @@ def execute(plan: L.Plan, ctx: ExecContext | None = None) -> Batch:
 
 
 # ----- per-slice pipelines ------------------------------------------------------------------
-def execute_sliced(plan: L.Plan, ctx: ExecContext) -> list[Batch] | None:
+def execute_sliced(plan: L.Plan, ctx: ExecContext, each: Callable[[Batch], Batch] | None = None) -> list[Batch] | None:
     """Run a Scan -> Filter/Project chain once per slice, slices in parallel.
 
     Returns one batch per slice (a slice fragment's output), or None when ``plan`` is not
     such a chain; operators that can work per slice (aggregation) consume the parts
-    directly, the others concatenate them.
+    directly, the others concatenate them.  ``each``, when given, is applied to every part
+    inside its task (a partial aggregate), and its results are returned instead.  An
+    external table's scan is streamed: its parts are the chunks read from its objects.
     """
     chain: list[L.Plan] = []
     node = plan
     while isinstance(node, (L.Filter, L.Project)):
         chain.append(node)
         node = node.child
+    chain.reverse()  # lowest first
+    if isinstance(node, L.ExternalScan):
+        from warehouse.exec.external_scan import run_external
+
+        if each is None:
+            return [run_external(node, chain, ctx, None)]  # type: ignore[list-item]
+        return run_external(node, chain, ctx, each)  # type: ignore[return-value]
     if not isinstance(node, L.Scan):
         return None
     from warehouse.exec.scan import scan_tasks
@@ -83,13 +92,18 @@ def execute_sliced(plan: L.Plan, ctx: ExecContext) -> list[Batch] | None:
     tasks = scan_tasks(node, ctx)
 
     def fragment(task: Callable[[], Batch]) -> Batch:
-        batch = task()
-        for op in reversed(chain):
-            ctx.check()
-            batch = _apply(op, batch)
-        return batch
+        batch = apply_chain(chain, task(), ctx)
+        return each(batch) if each is not None else batch
 
     return run_parallel([(lambda t=t: fragment(t)) for t in tasks])
+
+
+def apply_chain(chain: list[L.Plan], batch: Batch, ctx: ExecContext) -> Batch:
+    """``batch`` through Filter/Project operators, lowest first."""
+    for op in chain:
+        ctx.check()
+        batch = _apply(op, batch)
+    return batch
 
 
 def _apply(op: L.Plan, batch: Batch) -> Batch:

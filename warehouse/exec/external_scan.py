@@ -1,9 +1,14 @@
-"""ExternalScan: an external table's rows, read from its objects each time the plan runs.
+"""ExternalScan: an external table's rows, streamed from its objects each time the plan runs.
 
 The objects under the table's ``LOCATION`` (for a partitioned table: under each registered
 partition's location, whose values become the partition columns) are listed when the
 query runs and read through ``loaders.hive`` with the table's SerDe rules; only the columns
-the plan needs are converted (Parquet/ORC/JSON read only those).  Rows that did not read
+the plan needs are converted (Parquet/ORC/JSON read only those).  The scan is the leaf of
+a per-chunk pipeline (``run_external``, called by ``executor.execute_sliced``): each chunk
+read (an object or a piece of one) goes through the Filter/Project chain above the scan and
+the consumer's per-part step (a partial aggregate) on the thread that read it, so objects
+are read and processed in parallel and the table is never materialised whole.  Filters
+directly above a Parquet scan also skip row groups whose min/max statistics rule them out.  Rows that did not read
 cleanly are counted in a notice (``ctx.stats["notices"]``), never fatal; an object that
 cannot be read at all fails the query with a message naming it.
 
@@ -11,33 +16,34 @@ Partition pruning: a WHERE conjunct that reads only partition columns is evaluat
 the registered partitions' values when the plan is built (``prune_partitions``, called by
 ``plan.joins.add_filter``); only the partitions where it is true are listed and read, and
 EXPLAIN says ``partitions: k of n``.
-
-Not yet: streaming (the table is materialised per query, like every operator), predicate
-pushdown into Parquet statistics.
 """
 
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING
+import threading
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pyarrow as pa
 
-from loaders.hive import HiveFormat, read_hive
+from loaders.hive import HiveChunk, HiveFormat, read_hive
 from loaders.objectstore import SourceObject, filesystem_for, is_remote, list_prefix
 from loaders.rejects import LoadError
 from loaders.spec import LoadSpec
 from warehouse.errors import DataError
-from warehouse.exec.projection import candidates, projection_of
-from warehouse.vector import Batch, vector_from_arrow
+from warehouse.exec.projection import candidates, domain_size, projection_of
+from warehouse.vector import Batch, Vector, concat_batches, vector_from_arrow, vector_to_arrow
 
 if TYPE_CHECKING:
+    from warehouse.types import SqlType
     from warehouse.catalog.external import ExternalTableDef
     from warehouse.plan.expressions import Expr
     from warehouse.exec.executor import ExecContext
-    from warehouse.plan.logical import ExternalScan
+    from warehouse.plan.logical import ExternalScan, Plan
 
-__all__ = ["execute_external_scan", "hive_format", "list_location", "prune_partitions", "read_external"]
+__all__ = ["execute_external_scan", "hive_format", "list_location", "prune_partitions", "run_external", "scan_external"]
 
 
 def hive_format(d: ExternalTableDef) -> HiveFormat:
@@ -117,53 +123,60 @@ def _hidden(rel: str) -> bool:
     return any(part.startswith(("_", ".")) for part in rel.split("/") if part)
 
 
-def read_external(
-    d: ExternalTableDef, columns: list[str], partitions: tuple[int, ...] | None = None, projection_filters: list | None = None
-) -> tuple[pa.Table, int, list[str]]:
-    """The table's rows in ``columns`` (data and partition columns), the row count (also
-    when no column is asked for: ``COUNT(*)``), and notices.  ``partitions``: indexes into
-    ``d.partitions`` to read (None: all); with partition projection the partitions are
-    ``projection.candidates`` of ``projection_filters`` instead."""
+def scan_external(
+    plan: ExternalScan, ctx: ExecContext, then: Callable[[Batch], Any], row_filter: list[tuple[str, str, list[Any]]] | None = None
+) -> tuple[list[Any], list[str]]:
+    """Stream the table's objects: every chunk read (an object, or a piece of a large one)
+    becomes a ``Batch`` of ``plan.fields`` and goes through ``then`` on the thread that read
+    it, so reading, converting and the caller's per-chunk work (filters, projections,
+    partial aggregates) run in parallel and the table is never held whole.  Returns the
+    results of ``then`` (in no particular order) and the notices about rows that did not
+    read cleanly.  ``row_filter``: ``(column, op, [pyarrow scalars])`` conjuncts that let
+    Parquet skip row groups (see ``loaders.hive``)."""
+    d = plan.table
+    columns = plan.columns
     names = tuple(c.name for c in d.columns)
     types = [c.sql_type for c in d.columns]
     spec = LoadSpec(names=names, types=tuple(t.arrow_type for t in types),
                     lengths=tuple(t.length if t.is_string else None for t in types))
-    wanted = [names.index(c) for c in columns if c in names] or [0]  # one column at least, for the row count
+    data_columns = [c for c in columns if c in names]
+    wanted = [names.index(c) for c in data_columns] or [0]  # one column at least, for the row count
     fmt = hive_format(d)
-    pnames = [c.name for c in d.partition_columns]
-    projected = projection_of(d) is not None
-    if projected:
-        sources = [(loc, dict(zip(pnames, values))) for values, loc in candidates(d, projection_filters or [])]
-    elif d.partition_columns:
-        chosen = range(len(d.partitions)) if partitions is None else partitions
-        sources = [(d.partitions[i][1], dict(zip(pnames, d.partitions[i][0]))) for i in chosen]
-    else:
-        sources = [(d.location, {})]
-    pieces: list[pa.Table] = []
-    skipped = nulled = unmatched = malformed = 0
+    started = _now()
+    by_url, objects, total_partitions, qualified = _objects(plan)
+    counts = [0, 0, 0, 0, 0, 0, 0]  # skipped, nulled, unmatched, malformed, rows, splits read, splits in all
+    lock = threading.Lock()
+    pcols = {c.name: c for c in d.partition_columns}
+
+    def batch_of(chunk: HiveChunk) -> Any:
+        ctx.check()
+        n = chunk.table.num_rows
+        # Parquet/ORC: an object's row groups come with its first chunk; text: a chunk is a split
+        read, total = chunk.row_groups or ((0, 0) if fmt.kind in ("PARQUET", "ORC") else (1, 1))
+        with lock:
+            for i, k in enumerate((chunk.skipped, chunk.nulled, chunk.unmatched, chunk.malformed, n, read, total)):
+                counts[i] += k
+        values = by_url.get(chunk.filename, {})
+        cols = []
+        for f, name in zip(plan.fields, columns):
+            if name in pcols:
+                cols.append(_constant(pcols[name], values.get(name), f.type, n))
+            else:
+                cols.append(vector_from_arrow(chunk.table.column(data_columns.index(name)), f.type))
+        return then(Batch(cols, n))
+
     try:
-        listed = _list_locations([loc for loc, _ in sources]) if projected else None
-        for location, values in sources:
-            parts: list[pa.Table] = []
-            objects = listed.get(location, []) if listed is not None else list_location(location)
-            for chunk in read_hive(objects, spec, fmt, wanted):
-                skipped += chunk.skipped
-                nulled += chunk.nulled
-                unmatched += chunk.unmatched
-                malformed += chunk.malformed
-                if chunk.table.num_rows:
-                    parts.append(chunk.table)
-            if parts:
-                pieces.append(_with_partition_values(pa.concat_tables(parts), d, values))
+        results = [r for r in read_hive(objects, spec, fmt, wanted, batch_of, row_filter) if r is not None]
     except LoadError as e:
         raise DataError(f'external table "{d.schema}.{d.name}": {e}', sqlstate="XX000") from None
-    schema = pa.schema([pa.field(c, _column_type(d, c).arrow_type) for c in columns])
-    rows = sum(p.num_rows for p in pieces)
-    if pieces:
-        table = pa.concat_tables(pieces) if len(pieces) > 1 else pieces[0]
-        result = pa.Table.from_arrays([table.column(c) for c in columns], schema=schema)
-    else:
-        result = schema.empty_table()
+    ctx.check()
+    skipped, nulled, unmatched, malformed, rows, splits, total_splits = counts
+    ctx.stats.setdefault("s3_scans", []).append({
+        "starttime": started, "endtime": _now(), "external_table_name": f"{d.schema}.{d.name}", "file_format": d.format,
+        "is_partitioned": "t" if d.partition_columns else "f", "is_rrscan": "f", "s3_scanned_rows": rows,
+        "s3_scanned_bytes": sum(o.size for o in objects), "files": len(objects), "splits": splits, "total_splits": total_splits,
+        "total_partitions": total_partitions, "qualified_partitions": qualified,
+    })
     notices = []
     if skipped:
         notices.append(f'external table "{d.name}": {skipped} malformed row(s) skipped')
@@ -173,14 +186,50 @@ def read_external(
         notices.append(f'external table "{d.name}": {malformed} malformed JSON record(s) read as rows of NULLs (ignore.malformed.json)')
     if unmatched:
         notices.append(f'external table "{d.name}": {unmatched} line(s) did not match input.regex and read as rows of NULLs')
-    return result, rows, notices
+    return results, notices
 
 
-def _column_type(d: ExternalTableDef, name: str):  # noqa: ANN202 - SqlType
-    for c in d.all_columns:
-        if c.name == name:
-            return c.sql_type
-    raise KeyError(name)
+def _now() -> Any:
+    import datetime as dt
+
+    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+
+
+def _objects(plan: ExternalScan) -> tuple[dict[str, dict[str, str]], list[SourceObject], int, int]:
+    """The objects to read (of the partitions left after pruning), per object URL its
+    partition values, how many partitions the table has (projected: the projection's
+    domain) and how many qualified."""
+    d = plan.table
+    pnames = [c.name for c in d.partition_columns]
+    projected = projection_of(d) is not None
+    if projected:
+        sources = [(loc, dict(zip(pnames, values))) for values, loc in candidates(d, plan.projection_filters or [])]
+        total = domain_size(d) or len(sources)
+    elif d.partition_columns:
+        chosen = range(len(d.partitions)) if plan.partitions is None else plan.partitions
+        sources = [(d.partitions[i][1], dict(zip(pnames, d.partitions[i][0]))) for i in chosen]
+        total = len(d.partitions)
+    else:
+        sources = [(d.location, {})]
+        total = 0
+    try:
+        listed = _list_locations([loc for loc, _ in sources]) if projected else None
+        by_url: dict[str, dict[str, str]] = {}
+        objects: list[SourceObject] = []
+        for location, values in sources:
+            for o in listed.get(location, []) if listed is not None else list_location(location):
+                if o.url not in by_url:
+                    by_url[o.url] = values
+                    objects.append(o)
+    except LoadError as e:
+        raise DataError(f'external table "{d.schema}.{d.name}": {e}', sqlstate="XX000") from None
+    return by_url, objects, total, len(sources) if d.partition_columns else 0
+
+
+def _constant(c, text: str | None, t: SqlType, n: int) -> Vector:  # noqa: ANN001 - ExternalColumn
+    """A partition column's value (text, converted to its type) repeated ``n`` times."""
+    one = vector_from_arrow(_partition_array(c, pa.array([text], pa.string())), t)
+    return one.take(np.zeros(n, dtype=np.int64))
 
 
 def prune_partitions(plan: ExternalScan, predicate: Expr) -> bool:
@@ -235,20 +284,69 @@ def _partition_array(c, text: pa.Array) -> pa.Array:  # noqa: ANN001 - ExternalC
     return converted[0]
 
 
-def _with_partition_values(table: pa.Table, d: ExternalTableDef, values: dict[str, str]) -> pa.Table:
-    """``table`` plus one constant column per partition column (its value cast from text)."""
-    if not values:
-        return table
-    for c in d.partition_columns:
-        arr = pa.array([values.get(c.name)] * table.num_rows, pa.string())
-        table = table.append_column(pa.field(c.name, c.sql_type.arrow_type), _partition_array(c, arr))
-    return table
-
-
 def execute_external_scan(plan: ExternalScan, ctx: ExecContext) -> Batch:
-    table, rows, notices = read_external(plan.table, plan.columns, plan.partitions, plan.projection_filters)
-    ctx.check()
+    """The whole table (in ``plan.columns``): a bare scan, e.g. a join's input."""
+    return run_external(plan, [], ctx, None)
+
+
+def run_external(plan: ExternalScan, chain: list[Plan], ctx: ExecContext, each: Callable[[Batch], Batch] | None) -> Batch | list[Batch]:
+    """Stream the scan through ``chain`` (Filter/Project operators, lowest first) and then
+    ``each``; with ``each`` None the results are concatenated into one batch, otherwise
+    the list of ``each``'s results is returned.  Filters directly above the scan also prune
+    Parquet row groups by their statistics."""
+    from warehouse.exec.executor import apply_chain
+
+    returned = [0]
+    lock = threading.Lock()
+
+    def then(batch: Batch) -> Batch | None:
+        out = apply_chain(chain, batch, ctx)
+        with lock:
+            returned[0] += out.length
+        if each is None and out.length == 0:
+            return None
+        return each(out) if each is not None else out
+
+    parts, notices = scan_external(plan, ctx, then, _row_filter(plan, chain))
+    ctx.stats["s3_scans"][-1]["s3query_returned_rows"] = returned[0]
     if notices:
         ctx.stats.setdefault("notices", []).extend(notices)
-    cols = [vector_from_arrow(table.column(i), f.type) for i, f in enumerate(plan.fields)]
-    return Batch(cols, rows)
+    if each is not None:
+        return parts
+    fields = chain[-1].fields if chain else plan.fields
+    return concat_batches(parts, len(fields)) if parts else _empty(fields)
+
+
+def _empty(fields: list) -> Batch:  # noqa: ANN001 - Field
+    return Batch([Vector.empty(f.type) for f in fields], 0)
+
+
+def _row_filter(plan: ExternalScan, chain: list[Plan]) -> list[tuple[str, str, list[Any]]] | None:
+    """``column op constants`` conjuncts of the Filters right above the scan, on data
+    columns of types whose Parquet statistics order as the engine compares (numbers,
+    dates, timestamps, booleans; not strings, whose comparison rules differ)."""
+    from warehouse.exec.scan import _prunable
+    from warehouse.plan import logical as L
+    from warehouse.plan.expressions import split_conjuncts
+
+    if plan.table.format != "PARQUET":
+        return None
+    pnames = {c.name for c in plan.table.partition_columns}
+    out = []
+    for op in chain:
+        if not isinstance(op, L.Filter):
+            break
+        for c in split_conjuncts(op.predicate):
+            p = _prunable(c)
+            if p is None:
+                continue
+            index, fn, values = p
+            name, t = plan.columns[index], plan.fields[index].type
+            if name in pnames or t.is_string:
+                continue
+            try:
+                scalars = [vector_to_arrow(Vector(t, np.array([v], dtype=t.numpy_dtype)))[0] for v in values]
+            except (TypeError, ValueError, OverflowError, pa.ArrowException):
+                continue
+            out.append((name, fn, scalars))
+    return out or None
