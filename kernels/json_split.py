@@ -246,7 +246,8 @@ def join_records(data, starts, ends, flags, lower_keys):
     """Copy the OK records of ``data`` one per line (newlines in them become spaces).
 
     With ``lower_keys`` the ASCII letters of top-level keys are lower-cased
-    (``'auto ignorecase'``).  Returns ``(out, offsets)``: OK record ``k`` is
+    (``'auto ignorecase'``); it may also be a mode: bit 1 lower-cases, bit 2 turns ``.`` in
+    top-level keys into ``_`` (the OpenX SerDe's ``dots.in.keys``).  Returns ``(out, offsets)``: OK record ``k`` is
     ``out[offsets[k]:offsets[k + 1] - 1]``.
 
     >>> d = np.frombuffer(b'{"A":\\n"B"} {"C":{"D":1}}', np.uint8)
@@ -297,8 +298,11 @@ def join_records(data, starts, ends, flags, lower_keys):
                             o += 2
                             i += 2
                             continue
-                        if key and c >= 65 and c <= 90:
-                            c = c + 32
+                        if key:
+                            if c >= 65 and c <= 90 and (lower_keys & 1):
+                                c = c + 32
+                            elif c == 46 and (lower_keys & 2):
+                                c = 95
                         out[o] = c
                         o += 1
                         i += 1

@@ -1,19 +1,28 @@
 """Reading external tables' objects with Hive's SerDe rules, over the COPY readers.
 
 COPY and a Hive SerDe disagree on bad input: COPY rejects a row whose field does not
-convert, while Hive's LazySimpleSerDe, OpenCSVSerde and RegexSerDe read that field as NULL
-and keep the row.  So text formats are read here in two steps: the COPY readers
-(``loaders.text``, ``loaders.regex_reader``) produce every field as text, and
-``convert_lenient`` turns text into the declared types with ``loaders.convert``'s parsers,
-a value that does not convert becoming NULL.  JSON goes through ``loaders.json_reader`` with
-the declared types (a record that is not JSON, or does not convert, is skipped); Parquet
-and ORC are read by column name (case-insensitive, as Athena does), a column the file lacks
-reading as NULL.
+convert, while Hive's LazySimpleSerDe and RegexSerDe read that field as NULL and keep the
+row.  So text formats are read here in two steps: the COPY readers (``loaders.text``,
+``loaders.regex_reader``) produce every field as text, and ``convert_checked`` turns text
+into the declared types with ``loaders.convert``'s parsers, a value that does not convert
+becoming NULL.  Athena's OpenCSVSerde and JSON SerDes fail the query on such a value instead
+(``HIVE_BAD_DATA: Error parsing field value '<v>' for field <n> (<column>)``, naming the
+object and line) unless ``use.null.for.invalid.data`` is true; OpenCSVSerde reads empty
+non-string fields as NULL, a DATE given as a number as days and a TIMESTAMP as milliseconds
+since 1970, and honours ``escapeChar`` (default ``\\``: ``\\"`` and ``\\\\`` are the
+characters, a backslash before anything else is dropped, as opencsv 2.3 does).  JSON goes
+through ``loaders.json_reader`` with the declared types (a string of digits converts to a
+number column, a number reads as its text in a string column; a record that is not JSON
+fails the query, or with ``ignore.malformed.json`` reads as a row of NULLs; OpenX's
+``dots.in.keys`` reads top-level ``a.b`` as ``a_b``).  Parquet and ORC are read by column
+name (case-insensitive, as Athena does), a column the file lacks reading as NULL.
 
 Each object's compression comes from its extension (``.gz``, ``.bz2``, ``.zst``...), as Hive
-decides.  What was skipped or read as NULL is counted in ``HiveChunk`` so the engine can
-say so in a notice; none of it is fatal.  An object that cannot be read at all raises
-``LoadError`` naming it.
+decides; the ``compressionType`` table property names it for objects without one, and
+``serialization.encoding`` transcodes text to UTF-8 as it streams
+(``loaders.compression.hive_source``).  What was skipped or read as NULL is counted in
+``HiveChunk`` so the engine can say so in a notice.  An object that cannot be read at all
+raises ``LoadError`` naming it.
 """
 
 from __future__ import annotations
@@ -37,7 +46,7 @@ from loaders.pipeline import _parallel
 from loaders.rejects import ERR_EXTRA_FIELDS, ERR_JSON, LoadError, RejectedRow
 from loaders.spec import LoadSpec
 
-__all__ = ["HiveChunk", "HiveFormat", "convert_lenient", "read_hive"]
+__all__ = ["HiveChunk", "HiveFormat", "bad_data", "convert_checked", "convert_lenient", "read_hive"]
 
 BATCH_ROWS = 1 << 20
 _FIELDS = re.compile(r"line has (\d+) field")
@@ -222,7 +231,9 @@ def read_hive(
         yield from _json(objects, spec, wanted, fmt, then)
     elif kind in ("PARQUET", "ORC"):
         sub = _convert_spec(spec, wanted)
-        yield from _parallel(objects, _then_each(lambda o: _columnar(o, sub, kind, row_filter), then), None)
+        # the reader threads decode (pyarrow, its own threads too); the pool converts each
+        # batch and runs ``then``, so one large object's row groups are worked on in parallel
+        yield from _parallel(objects, lambda o: _columnar(o, sub, kind, row_filter), _then_one(_finish, then))
     else:
         msg = f"external table format {kind} is not supported"
         raise LoadError(msg)
@@ -248,19 +259,30 @@ def _text(objects: list[SourceObject], spec: LoadSpec, fmt: HiveFormat, wanted: 
     text_spec = _text_spec(spec, fmt)
     conv = _convert_spec(spec, wanted)
     schema = _schema(spec, wanted)
+    csv = fmt.kind == "CSV"  # OpenCSVSerde: a value that does not convert fails (LazySimpleSerDe: NULL)
 
     def pieces(o: SourceObject) -> Iterator[object]:
-        yield from split_text(o, replace(text_spec, compression=compression_for_name(o.path)))
+        src, comp = _source(o, fmt)
+        yield from split_text(src, replace(text_spec, compression=comp))
 
     def work(piece: object) -> HiveChunk:
+        from loaders.text import _map_lines
+
+        used = text_spec
         chunk = parse_text(piece, text_spec)  # type: ignore[arg-type]
         extra = [int(m.group(1)) for r in chunk.rejects if r.err_code == ERR_EXTRA_FIELDS and (m := _FIELDS.match(r.reason))]
         if extra:  # Hive ignores fields beyond the last column: read this piece again, wider
             n = max(extra) - spec.width
-            wide = replace(text_spec, names=text_spec.names + tuple(f"__hive_extra_{k}" for k in range(n)),
+            used = replace(text_spec, names=text_spec.names + tuple(f"__hive_extra_{k}" for k in range(n)),
                            types=text_spec.types + (pa.string(),) * n, lengths=text_spec.lengths + (None,) * n)
-            chunk = parse_text(piece, wide)  # type: ignore[arg-type]
-        columns, nulled = convert_lenient([chunk.table.column(i) for i in wanted], conv)
+            chunk = parse_text(piece, used)  # type: ignore[arg-type]
+
+        def line_of(row: int) -> int | None:  # only for an error message: find the row's line
+            lines, _, _ = _map_lines(piece, used, chunk.table.num_rows, [])  # type: ignore[arg-type]
+            return int(lines[row]) if row < len(lines) else None
+
+        columns, nulled = convert_checked([chunk.table.column(i) for i in wanted], conv, fields=wanted, filename=chunk.filename,
+                                          line_of=line_of, strict=csv and not fmt.invalid_as_null, epoch=csv)
         return HiveChunk(pa.Table.from_arrays(columns, schema=schema), chunk.filename, len(chunk.rejects), nulled)
 
     yield from _parallel(objects, pieces, _then_one(work, then))
@@ -277,7 +299,8 @@ def _regex(objects: list[SourceObject], spec: LoadSpec, fmt: HiveFormat, wanted:
     schema = _schema(spec, wanted)
 
     def pieces(o: SourceObject) -> Iterator[object]:
-        yield from read_regex(o, rx, spec.width, compression_for_name(o.path), fmt.skip_header)
+        src, comp = _source(o, fmt)
+        yield from read_regex(src, rx, spec.width, comp, fmt.skip_header)
 
     def work(chunk: object) -> HiveChunk:
         columns, nulled = convert_lenient([chunk.table.column(i) for i in wanted], conv)  # type: ignore[attr-defined]
@@ -288,21 +311,36 @@ def _regex(objects: list[SourceObject], spec: LoadSpec, fmt: HiveFormat, wanted:
 
 def _json(objects: list[SourceObject], spec: LoadSpec, wanted: list[int], fmt: HiveFormat, then: Callable[[Any], Any] | None) -> Iterator[Any]:
     """JSON records; keys match columns case-insensitively unless ``case.insensitive`` is
-    false, ``mapping.<column>`` names a column's key.  A record that is not JSON fails the
-    query naming the object and line (Hive's SerDes do), or with ``ignore.malformed.json``
-    reads as a row of NULLs; a record whose value does not convert is skipped (counted)."""
+    false, ``mapping.<column>`` names a column's key, ``dots.in.keys`` reads ``a.b`` as
+    ``a_b``.  A record that is not JSON fails the query naming the object and line (Hive's
+    SerDes do), or with ``ignore.malformed.json`` reads as a row of NULLs.  A value that does
+    not convert to its column's type (a JSON string "12" or a number converts to an int, a
+    number to a string column reads as its text) fails with HIVE_BAD_DATA naming the object,
+    line and column, also under ``ignore.malformed.json`` (it covers syntax only, as in
+    OpenX); ``use.null.for.invalid.data`` reads it as NULL instead (counted)."""
     from loaders.json_reader import read_json
 
     sub = replace(_convert_spec(spec, wanted), format="JSON", format_arg="auto ignorecase" if fmt.json_ignore_case else "auto", null_as="\\N")
+    if fmt.dots_in_keys or fmt.invalid_as_null:
+        sub = replace(sub, options={**sub.options, "hive.dots_in_keys": fmt.dots_in_keys, "hive.invalid_as_null": fmt.invalid_as_null})
     mapping = dict(fmt.json_mapping)
     names = sub.names
-    keys = tuple(mapping.get(n, n).lower() if fmt.json_ignore_case else mapping.get(n, n) for n in names)
+
+    def key(name: str) -> str:
+        k = mapping.get(name, name)
+        k = k.lower() if fmt.json_ignore_case else k
+        return k.replace(".", "_") if fmt.dots_in_keys else k
+
+    keys = tuple(key(n) for n in names)
     if keys != names:
         sub = replace(sub, names=keys)
+    column_of = dict(zip(keys, names))
+    field_of = dict(zip(names, wanted))
     schema = pa.schema([pa.field(n, t) for n, t in zip(names, sub.types)])
 
     def chunks(o: SourceObject) -> Iterator[HiveChunk]:
-        for c in read_json(o, replace(sub, compression=compression_for_name(o.path))):
+        src, comp = _source(o, fmt)
+        for c in read_json(src, replace(sub, compression=comp)):
             table = c.table.rename_columns(list(names)) if keys != names else c.table
             bad = [r for r in c.rejects if r.err_code == ERR_JSON]
             if bad and not fmt.ignore_malformed:
@@ -310,27 +348,42 @@ def _json(objects: list[SourceObject], spec: LoadSpec, wanted: list[int], fmt: H
                 msg = (f"malformed JSON record ({first.reason}); set SERDEPROPERTIES ('ignore.malformed.json' = 'true') "
                        f"to read such records as rows of NULLs")
                 raise LoadError(msg, filename=first.filename or o.url, line_number=first.line_number, err_code=ERR_JSON)
+            invalid = [r for r in c.rejects if r.err_code != ERR_JSON]
+            if invalid and not fmt.invalid_as_null:
+                r: RejectedRow = min(invalid, key=lambda x: x.line_number or 0)
+                name = column_of.get(r.colname or "", r.colname or "?")
+                raise bad_data(r.raw_value, field_of.get(name), name, r.reason, r.filename or o.url, r.line_number, r.err_code)
             if bad:
                 table = pa.concat_tables([table, pa.Table.from_arrays([pa.nulls(len(bad), t) for t in sub.types], schema=schema)])
-            yield HiveChunk(table, c.filename, len(c.rejects) - len(bad), malformed=len(bad))
+            yield HiveChunk(table, c.filename, 0, nulled=len(invalid), malformed=len(bad))
 
     yield from _parallel(objects, _then_each(chunks, then), None)
 
 
-def _columnar(obj: SourceObject, spec: LoadSpec, kind: str, row_filter: Any = None) -> Iterator[HiveChunk]:
+def _columnar(obj: SourceObject, spec: LoadSpec, kind: str, row_filter: Any = None) -> Iterator[HiveChunk | _Batch]:
     """One Parquet/ORC object, columns matched by name (case-insensitive); with
     ``row_filter``, Parquet row groups whose statistics rule it out are not read."""
     fmt = kind.lower()
     try:
         dataset = ds.dataset(obj.path, filesystem=obj.fs, format=fmt)
         schema = plain_strings(dataset.schema)
+        by_name = {f.name.lower(): f.name for f in schema}
+        present = [by_name.get(n.lower()) for n in spec.names]
+        read = [p for p in present if p is not None]
+        if kind == "PARQUET":
+            # string columns wanted as strings are read as dictionaries: Parquet stores most
+            # of them dictionary-encoded, and the engine's strings are dictionary codes, so
+            # no value is copied or hashed again (several times faster than plain strings)
+            strings = {src for src, t in zip(present, spec.types) if src is not None and pa.types.is_string(t)
+                       and pa.types.is_string(schema.field(src).type)}
+            if strings:
+                schema = pa.schema([pa.field(f.name, pa.dictionary(pa.int32(), pa.string()), f.nullable) if f.name in strings else f
+                                    for f in schema])
+                fmt = ds.ParquetFileFormat(read_options=ds.ParquetReadOptions(dictionary_columns=sorted(strings)))
         dataset = ds.dataset(obj.path, filesystem=obj.fs, format=fmt, schema=schema)
     except (OSError, pa.ArrowException) as e:
         msg = f"cannot read {kind} object: {str(e).splitlines()[0]}"
         raise LoadError(msg, filename=obj.url) from None
-    by_name = {f.name.lower(): f.name for f in schema}
-    present = [by_name.get(n.lower()) for n in spec.names]
-    read = [p for p in present if p is not None]
     target = pa.schema([pa.field(n, t) for n, t in zip(spec.names, spec.types)])
     try:
         if not read:  # none of the wanted columns is in the file: count the rows
@@ -345,13 +398,7 @@ def _columnar(obj: SourceObject, spec: LoadSpec, kind: str, row_filter: Any = No
             dataset = ds.FileSystemDataset(fragments, schema, dataset.format, dataset.filesystem)
         counted: tuple[int, int] | None = (_row_groups(fragments), groups)
         for batch in dataset.to_batches(columns=read, batch_size=BATCH_ROWS, use_threads=True):
-            columns = []
-            for name, source, t in zip(spec.names, present, spec.types):
-                if source is None:
-                    columns.append(pa.nulls(batch.num_rows, t))
-                    continue
-                columns.append(cast_column(batch.column(source), t, str(source), obj.url, name))
-            yield HiveChunk(pa.Table.from_arrays(columns, schema=target), obj.url, row_groups=counted)
+            yield _Batch(batch, obj.url, spec, present, counted)
             counted = None
         if counted is not None:  # every row group skipped
             yield HiveChunk(target.empty_table(), obj.url, row_groups=counted)
@@ -360,6 +407,35 @@ def _columnar(obj: SourceObject, spec: LoadSpec, kind: str, row_filter: Any = No
     except (OSError, pa.ArrowException) as e:
         msg = f"cannot read {kind} data: {str(e).splitlines()[0]}"
         raise LoadError(msg, filename=obj.url) from None
+
+
+@dataclass
+class _Batch:
+    """A batch decoded from a Parquet/ORC object, before ``_finish`` converts it."""
+
+    batch: pa.RecordBatch
+    url: str
+    spec: LoadSpec
+    present: list[str | None]  # per spec column: the file's column, None when missing
+    row_groups: tuple[int, int] | None
+
+
+def _finish(item: HiveChunk | _Batch) -> HiveChunk:
+    """A decoded batch as a chunk of the spec's columns and types (a missing column NULL)."""
+    if isinstance(item, HiveChunk):
+        return item
+    batch, spec = item.batch, item.spec
+    columns = []
+    for name, source, t in zip(spec.names, item.present, spec.types):
+        if source is None:
+            columns.append(pa.nulls(batch.num_rows, t))
+            continue
+        col = batch.column(source)
+        if pa.types.is_dictionary(col.type) and pa.types.is_string(t):
+            columns.append(col)  # dictionary<string>: the engine takes it as it is
+            continue
+        columns.append(cast_column(col, t, str(source), item.url, name))
+    return HiveChunk(pa.Table.from_arrays(columns, names=list(spec.names)), item.url, row_groups=item.row_groups)
 
 
 def _row_groups(fragments: list[ds.Fragment]) -> int:

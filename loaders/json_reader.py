@@ -4,7 +4,10 @@ Input is newline-delimited, pretty-printed or concatenated objects (Firehose wri
 ``{...}{...}``).  Each object is one row; its values are found by column name (``'auto'``,
 exactly; ``'auto ignorecase'``, ignoring case) or by a JSONPaths file (``$.a``, ``$['b']``,
 ``$.c[0]``, ``$.d.e``, in column order).  Missing keys are NULL; a nested object or array
-bound to a character column loads as its JSON text.
+bound to a character column loads as its JSON text; bound to a nested (list/map/struct)
+target, as external tables' array/map/struct columns are, it is conformed to that type
+(``loaders.nested``: pyarrow parses it where it can, a value of another shape is a rejected
+row; with ``ignorecase`` every key is matched ignoring case, map keys lower-cased too).
 
 How it is fast: a step of newline-delimited input (every line ``{...}``, checked by
 ``kernels.json_split.ndjson_lines``) goes straight to pyarrow, whose parse is the check; any
@@ -37,9 +40,11 @@ import pyarrow.compute as pc
 import pyarrow.json as pj
 
 from kernels.json_split import ARRAY, MALFORMED, OK, join_records, ndjson_lines, scan_records
+from kernels.nested import lower_object_keys
 from loaders import rejects as R
 from loaders.compression import fill, open_stream
 from loaders.convert import convert_text
+from loaders.nested import NestedMismatch, conform, conform_py, is_nested, json_read_type
 from loaders.objectstore import Credentials, SourceObject, read_bytes
 from loaders.rejects import LoadError, RejectedRow
 from loaders.spec import LoadedChunk, LoadSpec
@@ -154,8 +159,11 @@ def _paths_for(spec: LoadSpec, creds: Credentials | None) -> tuple[list[tuple[St
         raise LoadError(str(e), filename=arg, err_code=R.ERR_JSON) from None
 
 
-def _read_type(t: pa.DataType) -> pa.DataType:
-    """The type pyarrow parses a column's JSON values as (text for what convert_text does)."""
+def _read_type(t: pa.DataType) -> pa.DataType | None:
+    """The type pyarrow parses a column's JSON values as (text for what convert_text does);
+    None for a nested type pyarrow cannot parse (a map: the record-by-record path)."""
+    if is_nested(t):
+        return json_read_type(t)
     if pa.types.is_integer(t):
         return pa.int64()
     if pa.types.is_decimal(t) or pa.types.is_boolean(t):
@@ -205,6 +213,8 @@ def _read_schema(paths: list[tuple[Step, ...]], types: tuple[pa.DataType, ...]) 
                 child = node.fields.setdefault(step, _Node())
             if last:
                 want = _read_type(t)
+                if want is None:
+                    return None
                 if child.fields is not None or child.element is not None or (child.leaf is not None and child.leaf != want):
                     return None
                 child.leaf = want
@@ -250,8 +260,17 @@ class _Reader:
         self.text_spec = replace(spec, null_as=None)  # JSON null is NULL; no NULL AS marker
         self.target = pa.schema([pa.field(n, t) for n, t in zip(spec.names, spec.types)])
         self.parse_options = pj.ParseOptions(explicit_schema=self.schema, unexpected_field_behavior="ignore") if self.schema is not None else None
+        # external tables (loaders.hive): OpenX ``dots.in.keys`` maps '.' in top-level keys to
+        # '_' (join_records' key mode 2, lower-casing is 1); ``use.null.for.invalid.data`` keeps a
+        # record whose value does not convert, that value NULL (still reported as a reject)
+        opts = spec.options or {}
+        if opts.get("hive.dots_in_keys"):
+            self.lower = int(lower) | 2
+        self.lenient = bool(opts.get("hive.invalid_as_null"))
         # newline-delimited steps skip the record scan: pyarrow's parse is the check
-        self.quick = self.parse_options is not None and not lower
+        self.quick = self.parse_options is not None and not self.lower
+        # struct fields inside nested (array/map/struct) columns match keys ignoring case too
+        self.lower_all = bool(int(self.lower) & 1) and any(is_nested(t) for t in spec.types)
 
     def chunks(self) -> Iterator[LoadedChunk]:
         compressed = self.spec.compression is not None
@@ -418,6 +437,8 @@ class _Reader:
             out = data[: max(int(offsets[-1]), 0)] if len(ends) and int(offsets[-1]) <= len(data) else np.concatenate([data, np.array([10], np.uint8)])
         else:
             out, offsets = join_records(data, starts, ends, flags, self.lower)
+            if self.lower_all:
+                lower_object_keys(out)
         try:
             table, more = self._convert(out, offsets, ok_lines, quick)
         except _Refused:
@@ -459,10 +480,14 @@ class _Reader:
                     return
             else:
                 if parsed.num_rows == hi - lo:
-                    t, r = self._typed(parsed, out, offsets, lines, lo, hi)
-                    tables.append(t)
-                    rejects.extend(r)
-                    return
+                    try:
+                        t, r = self._typed(parsed, out, offsets, lines, lo, hi)
+                    except NestedMismatch:
+                        pass  # a nested value that does not fit its type: record by record, below
+                    else:
+                        tables.append(t)
+                        rejects.extend(r)
+                        return
                 if quick:
                     raise _Refused
         t, r = self._records(out, offsets, lines, lo, hi)
@@ -500,7 +525,11 @@ class _Reader:
                 big = np.isinf(f32.fill_null(0).to_numpy(zero_copy_only=False)) & ~np.isinf(a.fill_null(0).to_numpy(zero_copy_only=False))
                 for row in np.flatnonzero(big):
                     bad.setdefault(int(row), RejectedRow(self.obj.url, int(lines[lo + row]), spec.names[i], str(a[int(row)].as_py()), "value out of range for real", R.ERR_FLOAT, raw_line(int(row)), None))
+                if big.any():
+                    f32 = pc.if_else(pa.array(~big), f32, pa.scalar(None, t))
                 arrays[i] = f32
+            elif is_nested(t):
+                arrays[i] = conform(a, t, spec.names[i])
             elif pa.types.is_string(_read_type(t)):
                 text_cols.append(i)
                 arrays[i] = a
@@ -517,8 +546,9 @@ class _Reader:
         """The slow way: each record through Python's json, values as text."""
         n = hi - lo
         raw_line = self._raw_line(out, offsets, lo)
-        columns: list[list[str | None]] = [[None] * n for _ in self.paths]
+        columns: list[list[Any]] = [[None] * n for _ in self.paths]
         bad: dict[int, RejectedRow] = {}
+        nested = {i for i, t in enumerate(self.spec.types) if is_nested(t)}
         view = memoryview(out)
         for row in range(n):
             a, b = int(offsets[lo + row]), int(offsets[lo + row + 1]) - 1
@@ -529,15 +559,26 @@ class _Reader:
                 bad[row] = RejectedRow(self.obj.url, int(lines[lo + row]), None, None, reason, R.ERR_JSON, raw_line(row), None)
                 continue
             for i, path in enumerate(self.paths):
-                columns[i][row] = _as_text(_lookup(doc, path))
-        arrays = {i: pa.array(col, pa.string()) for i, col in enumerate(columns)}
-        return self._assemble(n, arrays, list(range(len(self.paths))), bad, lines[lo:hi], raw_line)
+                if i not in nested:
+                    columns[i][row] = _as_text(_lookup(doc, path))
+                    continue
+                value = _lookup(doc, path)
+                try:  # array/map/struct: the value conformed to the declared type
+                    columns[i][row] = conform_py(value, self.spec.types[i], self.spec.names[i])
+                except NestedMismatch as e:
+                    bad.setdefault(row, RejectedRow(self.obj.url, int(lines[lo + row]), self.spec.names[i], (_as_text(value) or "")[:_MAX_RAW], str(e), R.ERR_GENERAL, raw_line(row), None))
+        arrays = {i: pa.array(col, self.spec.types[i]) if i in nested else pa.array(col, pa.string())
+                  for i, col in enumerate(columns)}
+        text_cols = [i for i in range(len(self.paths)) if i not in nested]
+        return self._assemble(n, arrays, text_cols, bad, lines[lo:hi], raw_line)
 
     def _assemble(self, n: int, arrays: dict[int, pa.Array], text_cols: list[int], bad: dict[int, RejectedRow], lines: np.ndarray, raw_line: Callable[[int], str]) -> tuple[pa.Table, list[RejectedRow]]:
         """Columns of ``n`` rows into the target table, dropping every row that failed."""
         spec = self.text_spec
         text_bad = np.zeros(n, dtype=np.bool_)
         converted: dict[int, pa.Array] = {}
+        if self.lenient:
+            return self._assemble_lenient(n, arrays, text_cols, bad, lines, raw_line)
         if text_cols:
             sub = _columns_of(spec, text_cols)
             # rows are numbered 0..n-1 here so that rejects map back to rows
@@ -567,6 +608,38 @@ class _Reader:
             columns.append(a)
         rejected = [bad[row] for row in sorted(bad)]
         return pa.Table.from_arrays(columns, schema=self.target), rejected
+
+    def _assemble_lenient(self, n: int, arrays: dict[int, pa.Array], text_cols: list[int], bad: dict[int, RejectedRow], lines: np.ndarray, raw_line: Callable[[int], str]) -> tuple[pa.Table, list[RejectedRow]]:
+        """``_assemble`` where a value that does not convert is NULL and its record stays
+        (one reject per such value); only records that are not JSON are dropped."""
+        from loaders.convert import _convert_column, _flat
+
+        spec = self.text_spec
+        rejects = [r for r in bad.values() if r.err_code != R.ERR_JSON]  # _typed nulled these values already
+        drop = {row: r for row, r in bad.items() if r.err_code == R.ERR_JSON}
+        columns = []
+        for i in range(self.spec.width):
+            a = arrays[i]
+            if i in text_cols:
+                col = _convert_column(_flat(a), spec, i)
+                a = col.values
+                if col.bad is not None:
+                    rows = np.flatnonzero(col.bad & ~np.isin(np.arange(n), list(drop)))
+                    raw = arrays[i].take(pa.array(rows)).to_pylist() if len(rows) else []
+                    for row, v in zip(rows, raw):
+                        v = v.decode("utf-8", "replace") if isinstance(v, bytes) else v
+                        rejects.append(RejectedRow(self.obj.url, int(lines[row]), spec.names[i], None if v is None else str(v)[:_MAX_RAW], col.reason, col.code, raw_line(int(row)), None))
+                    a = pc.if_else(pa.array(col.bad), pa.scalar(None, a.type), a)
+                if a.type != self.spec.types[i]:
+                    a = a.cast(self.spec.types[i])
+            columns.append(a)
+        if drop:
+            keep = np.ones(n, dtype=np.bool_)
+            keep[list(drop)] = False
+            mask = pa.array(keep)
+            columns = [c.filter(mask) for c in columns]
+        rejects.sort(key=lambda r: r.line_number or 0)
+        return pa.Table.from_arrays(columns, schema=self.target), sorted(drop.values(), key=lambda r: r.line_number or 0) + rejects
 
 
 def _columns_of(spec: LoadSpec, cols: list[int]) -> LoadSpec:

@@ -68,9 +68,19 @@ class TextPiece:
     trailing: bool  # lines end with one extra delimiter (TPC-H .tbl)
 
 
+def _csv_escape(spec: LoadSpec) -> str | None:
+    """The CSV escape character: only external tables' OpenCSVSerde has one (``escapeChar``,
+    in ``spec.options``); COPY's CSV has none."""
+    return spec.options.get("hive.csv.escape") if spec.format == "CSV" and spec.options else None
+
+
 def _quote_escape(spec: LoadSpec) -> tuple[int, int]:
     quote = ord(spec.quote) if spec.format == "CSV" or spec.remove_quotes else -1
     escape = ord("\\") if spec.escape and spec.format != "CSV" else -1
+    if _csv_escape(spec):
+        # OpenCSVSerde: an escaped quote inside quotes would throw the quote count off, and
+        # records do not span lines (Athena: no embedded line breaks), so every newline ends one
+        return -1, -1
     return quote, escape
 
 
@@ -167,7 +177,7 @@ def parse_text(piece: TextPiece, spec: LoadSpec) -> LoadedChunk:
         delimiter=spec.delimiter,
         quote_char=quote,
         double_quote=spec.format == "CSV",
-        escape_char="\\" if spec.escape and spec.format != "CSV" else False,
+        escape_char="\\" if spec.escape and spec.format != "CSV" else (_csv_escape(spec) or False),
         newlines_in_values=spec.format == "CSV" or spec.escape,
         ignore_empty_lines=True,
         invalid_row_handler=on_invalid,
@@ -320,7 +330,8 @@ def _records(piece: TextPiece, spec: LoadSpec) -> Iterator[tuple[int, str]]:
     text = piece.data.decode("utf-8", "surrogateescape")
     if spec.format == "CSV" or spec.remove_quotes:
         raw = text.split("\n")
-        reader = _csv.reader(iter(raw), delimiter=spec.delimiter, quotechar=spec.quote, doublequote=spec.format == "CSV", strict=False)
+        reader = _csv.reader(iter(raw), delimiter=spec.delimiter, quotechar=spec.quote, doublequote=spec.format == "CSV", strict=False,
+                             escapechar=_csv_escape(spec))
         start = 0
         for _fields in reader:
             end = reader.line_num
@@ -367,7 +378,8 @@ def _line_text(piece: TextPiece, line: int) -> str:
 
 def _split_record(text: str, spec: LoadSpec) -> list[str]:
     if spec.format == "CSV" or spec.remove_quotes:
-        return next(_csv.reader([text], delimiter=spec.delimiter, quotechar=spec.quote, doublequote=spec.format == "CSV"), [])
+        return next(_csv.reader([text], delimiter=spec.delimiter, quotechar=spec.quote, doublequote=spec.format == "CSV",
+                                escapechar=_csv_escape(spec)), [])
     if spec.escape:
         fields, cur, i = [], [], 0
         while i < len(text):

@@ -38,7 +38,7 @@ def execute_aggregate(plan: Aggregate, ctx: ExecContext) -> Batch:
         finals = execute_sliced(plan.child, ctx, lambda p: _aggregate_batch(plan, p))
         if finals is not None:
             return concat_batches(finals, len(plan.fields)) if len(finals) > 1 else finals[0]
-    if mergeable and plan.groups:
+    if mergeable:
         partials = execute_sliced(plan.child, ctx, lambda p: _partial(plan, p))
         if partials is not None:
             ctx.check()
@@ -79,8 +79,7 @@ def _partial(plan: Aggregate, batch: Batch) -> Batch:
     """One slice's groups: keys, then per aggregate its partial state columns
     (sum -> sum, count; avg -> sum, count; count -> count; min/max -> value)."""
     keys = [evaluate_vector(g, batch) for g in plan.groups]
-    ids, ngroups, first = K.group_ids(group_key_matrix(keys))
-    out = [k.take(first) for k in keys]
+    ids, ngroups, out = _group(keys, batch.length)
     for call in plan.aggs:
         arg = evaluate_vector(call.arg, batch) if call.arg is not None else None
         if call.fn in ("sum", "avg"):
@@ -91,6 +90,15 @@ def _partial(plan: Aggregate, batch: Batch) -> Batch:
         else:
             out.append(aggregate(call, arg, ids, ngroups, batch.length))
     return Batch(out, ngroups)
+
+
+def _group(keys: list[Vector], n: int) -> tuple[np.ndarray, int, list[Vector]]:
+    """Group ids of ``n`` rows, the number of groups and the group keys; without keys, one
+    group (a global aggregate has one row even over no input)."""
+    if not keys:
+        return np.zeros(n, dtype=np.int64), 1, []
+    ids, ngroups, first = K.group_ids(group_key_matrix(keys))
+    return ids, ngroups, [k.take(first) for k in keys]
 
 
 def _sum_type(arg: Vector) -> T.SqlType:
@@ -109,8 +117,7 @@ def _merge(plan: Aggregate, partials: list[Batch]) -> Batch:
     width = len(partials[0].columns)
     cols = [concat_vectors([p.columns[i] for p in partials]) for i in range(width)]
     keys = cols[:nkeys]
-    ids, ngroups, first = K.group_ids(group_key_matrix(keys))
-    out = [k.take(first) for k in keys]
+    ids, ngroups, out = _group(keys, sum(p.length for p in partials))
     i = nkeys
     for call in plan.aggs:
         if call.fn in ("sum", "avg"):

@@ -47,34 +47,73 @@ __all__ = ["execute_external_scan", "hive_format", "list_location", "prune_parti
 
 
 def hive_format(d: ExternalTableDef) -> HiveFormat:
-    """The table's SerDe settings as the readers take them."""
+    """The table's SerDe settings as the readers take them.  A setting the readers cannot
+    honour (an unknown ``compressionType`` or ``serialization.encoding``, an OpenCSVSerde
+    character that is not one character) is a 0A000/22023 error naming the property."""
+    from dataclasses import replace
+
+    from loaders.compression import compression_type, text_encoding
+    from warehouse.errors import NotSupportedError
+
     sp = {k.lower(): v for k, v in d.serde_properties.items()}
     tp = {k.lower(): v for k, v in d.table_properties.items()}
     kind = d.format
     skip = int(tp.get("skip.header.line.count", "0") or 0)
     null_format = tp.get("serialization.null.format", sp.get("serialization.null.format", "\\N"))
+    invalid_as_null = tp.get("use.null.for.invalid.data", sp.get("use.null.for.invalid.data", "false")).strip().lower() == "true"
     if kind == "CSV":
-        return HiveFormat("CSV", delimiter=sp.get("separatorchar", ","), quote=sp.get("quotechar", '"'),
-                          null_format=null_format if "serialization.null.format" in tp or "serialization.null.format" in sp else "",
-                          skip_header=skip)
-    if kind == "REGEX":
-        return HiveFormat("REGEX", regex=sp.get("input.regex"), skip_header=skip,
-                          regex_ignore_case=sp.get("input.regex.case.insensitive", "false").lower() == "true")
-    if kind == "DELIMITED":
+        def char(key: str, default: str) -> str | None:
+            v = sp.get(key.lower(), default)
+            if v is None or v == "":
+                return None
+            if len(v) != 1:
+                msg = f"OpenCSVSerde: SERDEPROPERTIES '{key}' must be one character, not {v!r}"
+                raise DataError(msg, sqlstate="22023")
+            return v
+        fmt = HiveFormat("CSV", delimiter=char("separatorChar", ",") or ",", quote=char("quoteChar", '"') or '"',
+                         csv_escape=char("escapeChar", "\\"), invalid_as_null=invalid_as_null,
+                         null_format=null_format if "serialization.null.format" in tp or "serialization.null.format" in sp else None,
+                         skip_header=skip)
+    elif kind == "REGEX":
+        fmt = HiveFormat("REGEX", regex=sp.get("input.regex"), skip_header=skip,
+                         regex_ignore_case=sp.get("input.regex.case.insensitive", "false").lower() == "true")
+    elif kind == "DELIMITED":
         delim = sp.get("field.delim", sp.get("serialization.format", "\x01"))
-        return HiveFormat("DELIMITED", delimiter=_control(delim), escape="escape.delim" in sp,
-                          null_format=null_format, skip_header=skip)
-    if kind == "JSON":
-        return HiveFormat(kind, json_mapping=tuple((k[len("mapping."):], v) for k, v in sp.items() if k.startswith("mapping.")),
-                          json_ignore_case=sp.get("case.insensitive", "true").strip().lower() != "false",
-                          ignore_malformed=sp.get("ignore.malformed.json", "false").strip().lower() == "true")
-    return HiveFormat(kind)
+        fmt = HiveFormat("DELIMITED", delimiter=_control(delim), escape="escape.delim" in sp,
+                         null_format=null_format, skip_header=skip)
+    elif kind == "JSON":
+        fmt = HiveFormat(kind, json_mapping=tuple((k[len("mapping."):], v) for k, v in sp.items() if k.startswith("mapping.")),
+                         json_ignore_case=sp.get("case.insensitive", "true").strip().lower() != "false",
+                         ignore_malformed=sp.get("ignore.malformed.json", "false").strip().lower() == "true",
+                         dots_in_keys=sp.get("dots.in.keys", "false").strip().lower() == "true", invalid_as_null=invalid_as_null)
+    else:
+        return HiveFormat(kind)  # Parquet/ORC: compression and encoding are the file's own
+    # compressionType (Athena): objects whose extension names no codec; compression_type
+    # (Redshift Spectrum): every object, whatever its extension
+    try:
+        if "compression_type" in tp:
+            fmt = replace(fmt, compression=compression_type(tp["compression_type"]), compression_override=True)
+        elif "compressiontype" in tp:
+            fmt = replace(fmt, compression=compression_type(tp["compressiontype"]))
+        encoding = sp.get("serialization.encoding", tp.get("serialization.encoding"))
+        if encoding is not None:
+            fmt = replace(fmt, encoding=text_encoding(encoding))
+    except ValueError as e:
+        raise NotSupportedError(f'external table "{d.schema}.{d.name}": {e}') from None
+    return fmt
 
 
 def _control(delim: str) -> str:
-    """Hive reads a delimiter that is a number as a character code (``'9'`` is a tab)."""
+    """Hive reads a delimiter that is a number as a character code (``'9'`` is a tab); Hive's
+    escapes ``\\t``, ``\\n`` and an octal ``\\001`` name control characters too."""
     if delim.isdigit() and int(delim) < 128:
         return chr(int(delim))
+    if len(delim) > 1 and delim[0] == "\\":
+        named = {"t": "\t", "n": "\n", "r": "\r", "b": "\b", "f": "\f", "0": "\x00"}
+        if delim[1:].isdigit() and len(delim) == 4:
+            return chr(int(delim[1:], 8))
+        if delim[1:] in named:
+            return named[delim[1:]]
     return delim[:1] if delim else "\x01"
 
 

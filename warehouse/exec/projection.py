@@ -10,10 +10,19 @@ instead of registered (``MSCK REPAIR``/``ALTER TABLE ADD PARTITION``).
                    'storage.location.template' = 's3://bucket/prefix/${dt}/')
 
 Column types: ``date`` (``.range`` 'start,end' in ``.format`` or ``NOW[+-N UNIT]``,
-``.interval`` (default 1), ``.interval.unit`` (default: the format's finest field)),
-``integer`` (``.range`` 'a,b', ``.interval``, ``.digits``), ``enum`` (``.values``) and
-``injected`` (values come from the query's ``col = 'v'`` / ``IN`` conditions only).  Without
-``storage.location.template`` a partition's location is ``<LOCATION>/k=v/...``.
+``.interval`` (default 1), ``.interval.unit`` (default: the format's finest field; YEARS ...
+SECONDS, MILLIS)), ``integer`` (``.range`` 'a,b', ``.interval``, ``.digits``), ``enum``
+(``.values``) and ``injected`` (values come from the query's ``col = 'v'`` / ``IN``
+conditions only).  Without ``storage.location.template`` a partition's location is
+``<LOCATION>/k=v/...``.
+
+``.format`` is a Java DateTimeFormatter pattern (``DateFormat``): ``y``/``u`` (``yy``: 20xx),
+``M``/``L`` (``MMM`` Jan, ``MMMM`` January), ``d``, ``D`` (day of year), ``H``, ``k``, ``h``/``K``
+with ``a``, ``m``, ``s``, ``S``... (fraction), ``E`` (day name), the zero offsets ``X``/``x``/``Z``
+(partitions are UTC) and quoted literals; other fields (weeks, quarters, eras, zone names)
+are refused at CREATE, and so is an epoch "format" (no DateTimeFormatter field spells Unix
+time: Athena users project epoch layouts with the ``integer`` type and ``.interval`` 3600 or
+86400, whose fixed-width values also bound string comparisons here).
 
 The planner hands every WHERE conjunct over partition columns to ``ExternalScan``
 (``exec.external_scan.prune_partitions``); ``candidates`` then enumerates each column's
@@ -26,6 +35,7 @@ that hold objects (one listing of their common prefix).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import itertools
 import re
 from dataclasses import dataclass
@@ -37,24 +47,86 @@ __all__ = ["PROJECTION_LIMIT", "Projection", "candidates", "domain_size", "proje
 PROJECTION_LIMIT = 1_000_000  # candidate partitions one query may enumerate (Athena's limit)
 
 _UNITS = ("YEARS", "MONTHS", "WEEKS", "DAYS", "HOURS", "MINUTES", "SECONDS", "MILLISECONDS")
-_TOKENS = {  # Java DateTimeFormatter fields: (regex, strftime-like rendering, unit)
-    "yyyy": (r"\d{4}", "%Y", "YEARS"), "yy": (r"\d{2}", "%y", "YEARS"), "MM": (r"\d{2}", "%m", "MONTHS"),
-    "dd": (r"\d{2}", "%d", "DAYS"), "HH": (r"\d{2}", "%H", "HOURS"), "mm": (r"\d{2}", "%M", "MINUTES"),
-    "ss": (r"\d{2}", "%S", "SECONDS"), "SSS": (r"\d{3}", "", "MILLISECONDS"),
-}
-_ORDER = ["yyyy", "MM", "dd", "HH", "mm", "ss", "SSS"]  # fields in the order that sorts as text
+_UNIT_ALIASES = {"MILLIS": "MILLISECONDS"}  # Athena's interval.unit names ChronoUnit's serialized form
+_FINE = ["YEARS", "MONTHS", "DAYS", "HOURS", "MINUTES", "SECONDS", "MILLISECONDS"]  # coarse to fine
 _NOW = re.compile(r"^\s*NOW\s*(?:([+-])\s*(\d+)\s*([A-Z]+?)S?)?\s*$", re.IGNORECASE)
+_EPOCH = re.compile(r"^\s*(epoch|unix|unixtime|epoch_?s(ec(ond)?s?)?|epoch_?millis?(econds)?|epochmilli|epochsecs?|epochmillisecs?)\s*$", re.IGNORECASE)
+_SUPPORTED = "y u M L d D H k h K a m s S E and the zero offsets X x Z"
+
+
+@dataclass(frozen=True)
+class _Field:
+    """One Java DateTimeFormatter field: how it reads (regex), renders (strftime code, or ''
+    for our own), what it sets (``key``) and its unit; ``rank``: its place when the pattern
+    sorts as text (fixed-width numbers, coarsest first), None when it never does."""
+
+    regex: str
+    strf: str
+    key: str
+    unit: str | None
+    width: int = 0  # zero padding for our own rendering
+    rank: int | None = None
+
+
+@functools.lru_cache(maxsize=256)
+def _field(letter: str, n: int, pattern: str) -> _Field:
+    """The field ``letter`` repeated ``n`` times, or a NotSupportedError naming it."""
+    num = lambda key, unit, lo, hi, strf, rank=None: _Field(  # noqa: E731
+        rf"\d{{{lo},{hi}}}" if lo != hi else rf"\d{{{lo}}}", strf, key, unit, lo, rank)
+    if letter in "yu":
+        if n == 2:
+            return num("year2", "YEARS", 2, 2, "%y")
+        if n == 4:
+            return num("year", "YEARS", 4, 4, "%Y", 0)
+        return num("year", "YEARS", n, 9, "%Y" if n < 4 else "")  # at least n digits
+    if letter in "ML":
+        if n == 1:
+            return num("month", "MONTHS", 1, 2, "")
+        if n == 2:
+            return num("month", "MONTHS", 2, 2, "%m", 1)
+        return _Field("[A-Za-z]{3}" if n == 3 else "[A-Za-z]+", "%b" if n == 3 else "%B", "monthname", "MONTHS")
+    if letter == "d" and n <= 2:
+        return num("day", "DAYS", n, 2, "" if n == 1 else "%d", None if n == 1 else 2)
+    if letter == "D" and n <= 3:
+        return num("doy", "DAYS", n, 3, "%j" if n == 3 else "")
+    if letter in "HkKh" and n <= 2:
+        key = {"H": "hour", "k": "hour24", "K": "hour11", "h": "hour12"}[letter]
+        strf = {"H": "%H", "h": "%I"}.get(letter, "") if n == 2 else ""
+        return num(key, "HOURS", n, 2, strf, 3 if letter == "H" and n == 2 else None)
+    if letter == "a" and n == 1:
+        return _Field("[AaPp][Mm]", "%p", "ampm", None)
+    if letter == "m" and n <= 2:
+        return num("minute", "MINUTES", n, 2, "%M" if n == 2 else "", 4 if n == 2 else None)
+    if letter == "s" and n <= 2:
+        return num("second", "SECONDS", n, 2, "%S" if n == 2 else "", 5 if n == 2 else None)
+    if letter == "S" and n <= 9:
+        return num(f"fraction{n}", "MILLISECONDS", n, n, "", 6)
+    if letter == "E" and n <= 4:
+        return _Field("[A-Za-z]{3}" if n < 4 else "[A-Za-z]+", "%a" if n < 4 else "%A", "dow", None)
+    # zero offsets: partitions are UTC, so an offset field is the constant UTC spells
+    zone = {("X", 1): "Z", ("X", 2): "Z", ("X", 3): "Z", ("x", 1): "+00", ("x", 2): "+0000", ("x", 3): "+00:00",
+            ("Z", 1): "+0000", ("Z", 2): "+0000", ("Z", 3): "+0000", ("Z", 5): "Z"}.get((letter, n))
+    if zone is not None:
+        return _Field(re.escape(zone), zone, "zone", None)
+    msg = (f"partition projection format {pattern!r}: field {letter * n!r} is not supported "
+           f"(Java DateTimeFormatter fields {_SUPPORTED})")
+    raise NotSupportedError(msg)
 
 
 @dataclass(frozen=True)
 class DateFormat:
-    """A Java date pattern (``yyyy/MM/dd/HH``) as tokens: field names or literal text."""
+    """A Java date pattern (``yyyy/MM/dd/HH``) as tokens: fields or literal text."""
 
     pattern: str
-    tokens: tuple[tuple[bool, str], ...]  # (is a field, text)
+    tokens: tuple[tuple[bool, str], ...]  # (is a field, letters or literal text)
 
     @staticmethod
     def parse(pattern: str) -> DateFormat:
+        if _EPOCH.match(pattern):
+            msg = (f"partition projection format {pattern!r}: Unix epoch values are not a Java date pattern, so the date "
+                   f"type cannot project them (as in Athena); use 'projection.<col>.type' = 'integer' with "
+                   f"'.range' = '<first>,<last>' in epoch units and '.interval' = '3600' (hours) or '86400' (days)")
+            raise NotSupportedError(msg)
         tokens: list[tuple[bool, str]] = []
         i = 0
         while i < len(pattern):
@@ -69,45 +141,73 @@ class DateFormat:
                 j = i
                 while j < len(pattern) and pattern[j] == ch:
                     j += 1
-                field = pattern[i:j]
-                if field not in _TOKENS:
-                    msg = f"partition projection format {pattern!r}: field {field!r} is not supported (yyyy yy MM dd HH mm ss SSS)"
-                    raise NotSupportedError(msg)
-                tokens.append((True, field))
+                _field(ch, j - i, pattern)  # refuses an unsupported field now
+                tokens.append((True, pattern[i:j]))
                 i = j
                 continue
             tokens.append((False, ch))
             i += 1
+        fields = [_field(t[0], len(t), pattern) for f, t in tokens if f]
+        if not any(f.unit for f in fields):
+            msg = f"partition projection format {pattern!r} has no date or time field"
+            raise NotSupportedError(msg)
+        if any(f.key in ("hour12", "hour11") for f in fields) != any(f.key == "ampm" for f in fields):
+            msg = f"partition projection format {pattern!r}: 'h'/'K' (hour of AM/PM) and 'a' (AM/PM) go together"
+            raise NotSupportedError(msg)
         return DateFormat(pattern, tuple(tokens))
+
+    def _fields(self, n: int | None = None) -> list[_Field]:
+        return [_field(t[0], len(t), self.pattern) for f, t in self.tokens[:n] if f]
 
     @property
     def unit(self) -> str:
         """The finest field's unit (the default interval unit)."""
-        fields = [t for f, t in self.tokens if f]
-        return _TOKENS[max(fields, key=lambda t: _ORDER.index(t) if t in _ORDER else 0)][2] if fields else "DAYS"
+        units = [f.unit for f in self._fields() if f.unit]
+        return max(units, key=_FINE.index) if units else "DAYS"
 
     @property
     def sortable(self) -> bool:
-        """Whether text order is time order (fixed-width fields, coarsest first)."""
-        fields = [t for f, t in self.tokens if f]
-        return bool(fields) and fields == [t for t in _ORDER if t in fields] and fields[0] == "yyyy"
+        """Whether text order is time order (fixed-width numbers, coarsest first, from a
+        four-digit year)."""
+        ranks = [f.rank for f in self._fields()]
+        return bool(ranks) and None not in ranks and ranks == sorted(ranks) and len(set(ranks)) == len(ranks) and ranks[0] == 0
+
+    @property
+    def strftime(self) -> str:
+        """One strftime pattern for the whole format, or '' when a field has none."""
+        strf = self.__dict__.get("_strf")
+        if strf is None:
+            parts = []
+            for is_field, text in self.tokens:
+                code = _field(text[0], len(text), self.pattern).strf if is_field else text.replace("%", "%%")
+                if is_field and not code:
+                    parts = None
+                    break
+                parts.append(code)
+            strf = "".join(parts) if parts is not None else ""
+            object.__setattr__(self, "_strf", strf)
+        return strf
 
     def format(self, t: dt.datetime) -> str:
-        strf = self.__dict__.get("_strf")
-        if strf is None:  # one strftime pattern when every field has one
-            strf = "".join((_TOKENS[x][1] if f else x.replace("%", "%%")) for f, x in self.tokens) if all(
-                not f or _TOKENS[x][1] for f, x in self.tokens) else ""
-            object.__setattr__(self, "_strf", strf)
+        strf = self.strftime
         if strf:
             return t.strftime(strf)
         out = []
         for is_field, text in self.tokens:
             if not is_field:
                 out.append(text)
-            elif text == "SSS":
-                out.append(f"{t.microsecond // 1000:03d}")
+                continue
+            f = _field(text[0], len(text), self.pattern)
+            if f.strf:
+                out.append(t.strftime(f.strf))
+            elif f.key == "year":
+                out.append(str(t.year).zfill(f.width))
+            elif f.key.startswith("fraction"):
+                out.append(f"{t.microsecond:06d}{'0' * 3}"[: int(f.key[8:])])
             else:
-                out.append(t.strftime(_TOKENS[text][1]))
+                value = {"month": t.month, "day": t.day, "doy": t.timetuple().tm_yday, "hour": t.hour, "hour24": t.hour or 24,
+                         "hour11": t.hour % 12, "hour12": t.hour % 12 or 12, "minute": t.minute, "second": t.second}[f.key]
+                out.append(str(value).zfill(f.width))
         return "".join(out)
 
     def parse_text(self, text: str) -> dt.datetime | None:
@@ -124,18 +224,52 @@ class DateFormat:
         return None
 
     def _parse(self, text: str, n: int) -> dt.datetime | None:
-        rx = "".join(f"({_TOKENS[t][0]})" if f else re.escape(t) for f, t in self.tokens[:n])
+        fields = self._fields(n)
+        if not any(f.unit for f in fields):
+            return None
+        it = iter(fields)
+        rx = "".join(f"({next(it).regex})" if f else re.escape(t) for f, t in self.tokens[:n])
         m = re.fullmatch(rx, text)
-        if m is None or not any(f for f, _ in self.tokens[:n]):
+        if m is None:
             return None
-        parts = {"yyyy": 1970, "MM": 1, "dd": 1, "HH": 0, "mm": 0, "ss": 0, "SSS": 0}
-        fields = [t for f, t in self.tokens[:n] if f]
-        for name, value in zip(fields, m.groups()):
-            parts["yyyy" if name == "yy" else name] = int(value) + (2000 if name == "yy" else 0)
+        parts = {"year": 1970, "month": 1, "day": 1, "hour": 0, "minute": 0, "second": 0, "micro": 0}
+        doy = pm = h12 = None
+        for f, value in zip(fields, m.groups()):
+            k = f.key
+            if k == "year2":
+                parts["year"] = 2000 + int(value)
+            elif k == "monthname":
+                names = [x.lower() for x in (_MONTHS if len(value) > 3 else _MONTHS3)]
+                if value.lower() not in names:
+                    return None
+                parts["month"] = names.index(value.lower()) + 1
+            elif k == "doy":
+                doy = int(value)
+            elif k == "hour24":
+                parts["hour"] = int(value) % 24
+            elif k in ("hour12", "hour11"):
+                h12 = int(value) % 12
+            elif k == "ampm":
+                pm = value.lower() == "pm"
+            elif k.startswith("fraction"):
+                parts["micro"] = int((value + "000000")[:6])
+            elif k in parts:
+                parts[k] = int(value)
+        if h12 is not None:
+            parts["hour"] = h12 + (12 if pm else 0)
         try:
-            return dt.datetime(parts["yyyy"], parts["MM"], parts["dd"], parts["HH"], parts["mm"], parts["ss"], parts["SSS"] * 1000)
-        except ValueError:
+            t = dt.datetime(parts["year"], parts["month"], parts["day"], parts["hour"], parts["minute"], parts["second"], parts["micro"])
+            if doy is not None:
+                t = t.replace(month=1, day=1) + dt.timedelta(days=doy - 1)
+                if t.year != parts["year"]:
+                    return None
+        except (ValueError, OverflowError):
             return None
+        return t
+
+
+_MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"]
+_MONTHS3 = [m[:3] for m in _MONTHS]
 
 
 @dataclass(frozen=True)
@@ -174,6 +308,7 @@ def projection_of(d) -> tuple[list[Projection], str] | None:  # noqa: ANN001 - E
             fmt = DateFormat.parse(need("format"))
             lo, _, hi = need("range").partition(",")
             unit = tp.get(p + "interval.unit", fmt.unit).strip().upper()
+            unit = _UNIT_ALIASES.get(unit, unit)
             if unit not in _UNITS:
                 msg = f"partition projection: '{p}interval.unit' {unit!r} is not one of {', '.join(_UNITS)}"
                 raise ProgrammingError(msg, sqlstate="42601")
@@ -284,8 +419,7 @@ def _date_values(p: Projection, sql_type, bounds, now: dt.datetime, table: str) 
     count = last - first + 1
     _check_limit(count, table, p.name)
     st = str(sql_type).lower()
-    p.fmt.format(start)  # type: ignore[union-attr]  # sets the strftime pattern
-    strf = p.fmt.__dict__.get("_strf")  # type: ignore[union-attr]
+    strf = p.fmt.strftime  # type: ignore[union-attr]
     if strf and p.unit not in ("YEARS", "MONTHS", "MILLISECONDS") and count > 0:
         # fixed steps: numpy times, formatted by Arrow (about 20x faster than strftime per value)
         import numpy as np
@@ -386,7 +520,7 @@ def candidates(d, filters: list) -> list[tuple[tuple[str, ...], str]]:  # noqa: 
             pairs = [(v, v) for v in p.values]
         elif p.kind == "integer":
             lo, hi = int(p.range[0]), int(p.range[1])
-            b = _merge([_bounds(pred, _int_point(c)) for pred, _ in mine])
+            b = _merge([_bounds(pred, _int_point(c, p)) for pred, _ in mine])
             first, last = 0, (hi - lo) // p.interval
             if b is not None and b[0] is not None and b[0] > lo:
                 first = -(-(b[0] - lo) // p.interval)
@@ -489,8 +623,13 @@ def _merge(parts: list):  # noqa: ANN202
     return (max(lows) if lows else None, min(highs) if highs else None)
 
 
-def _int_point(c):  # noqa: ANN001, ANN202
+def _int_point(c, p: Projection):  # noqa: ANN001, ANN202
     t = str(c.sql_type).lower()
+    lo, hi = int(p.range[0]), int(p.range[1])
+    # a string column whose values all have one width (non-negative, zero-padded by .digits or
+    # naturally, e.g. epoch seconds) sorts as text the way it sorts as numbers
+    width = max(p.digits, len(str(hi)))
+    same_width = lo >= 0 and len(str(lo).zfill(p.digits)) == width
 
     def point(v, fn):  # noqa: ANN001, ANN202
         if isinstance(v, bool):
@@ -502,6 +641,8 @@ def _int_point(c):  # noqa: ANN001, ANN202
                 return (int(v), int(v))
             except ValueError:
                 return None
+        if isinstance(v, str) and same_width and len(v) == width and v.isascii() and v.isdigit():
+            return (int(v), int(v))
         return None
 
     return point

@@ -6,10 +6,11 @@ Most rewrites happen while binding (filter pushdown, join order, decorrelation: 
 
 from __future__ import annotations
 
+from warehouse.optimizer.merge_filters import merge_filters
 from warehouse.optimizer.prune_columns import prune_columns
 from warehouse.plan.logical import Plan
 
-RULES = (prune_columns,)
+RULES = (merge_filters, prune_columns)
 
 
 def optimize(plan: Plan) -> Plan:

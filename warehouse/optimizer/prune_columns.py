@@ -8,7 +8,7 @@ node is renumbered.  The root keeps all its output columns.
 from __future__ import annotations
 
 from warehouse.plan import logical as L
-from warehouse.plan.expressions import Expr, column_indexes, remap_columns
+from warehouse.plan.expressions import ColumnRef, Expr, column_indexes, remap_columns
 
 
 def prune_columns(plan: L.Plan) -> L.Plan:
@@ -30,14 +30,14 @@ def _prune(plan: L.Plan, need: set[int]) -> tuple[L.Plan, dict[int, int]]:
         keep = sorted(need | _cols(plan.filters))
         m = {old: new for new, old in enumerate(keep)}
         filters = [remap_columns(f, m) for f in plan.filters]
-        return L.Scan(plan.table, [plan.columns[i] for i in keep], [plan.fields[i] for i in keep], filters, plan.alias), m
+        return _narrow(L.Scan(plan.table, [plan.columns[i] for i in keep], [plan.fields[i] for i in keep], filters, plan.alias), need, m)
     if isinstance(plan, L.ExternalScan):
         keep = sorted(need)
         m = {old: new for new, old in enumerate(keep)}
         return L.ExternalScan(plan.table, [plan.columns[i] for i in keep], [plan.fields[i] for i in keep], plan.alias, plan.partitions, plan.projection_filters), m
     if isinstance(plan, L.Filter):
         child, m = _prune(plan.child, need | column_indexes(plan.predicate))
-        return L.Filter(child, remap_columns(plan.predicate, m)), m
+        return _narrow(L.Filter(child, remap_columns(plan.predicate, m)), need, m)
     if isinstance(plan, L.Project):
         keep = sorted(need) if need else [0] if plan.exprs else []
         exprs = [plan.exprs[i] for i in keep]
@@ -88,6 +88,18 @@ def _prune(plan: L.Plan, need: set[int]) -> tuple[L.Plan, dict[int, int]]:
         right, _ = _prune(plan.right, set(range(len(plan.right.fields))))
         return L.SetOp(plan.kind, plan.all, left, right, plan.fields), _identity(plan)
     return plan, _identity(plan)
+
+
+def _narrow(plan: L.Plan, need: set[int], m: dict[int, int]) -> tuple[L.Plan, dict[int, int]]:
+    """``plan`` (a filter, or a scan with filters, whose old column ``i`` is at ``m[i]``)
+    followed by a Project keeping only the columns ``need``ed above, when its filters read
+    others: those are dropped right after filtering, per slice or chunk, instead of being
+    carried (and concatenated: strings) up to the parent."""
+    if len(need) == len(plan.fields):
+        return plan, m
+    order = sorted(need, key=lambda i: m[i])
+    exprs: list[Expr] = [ColumnRef(m[i], plan.fields[m[i]].type, plan.fields[m[i]].name) for i in order]
+    return L.Project(plan, exprs, [plan.fields[m[i]] for i in order]), {old: new for new, old in enumerate(order)}
 
 
 def _identity(plan: L.Plan) -> dict[int, int]:
