@@ -13,6 +13,7 @@ from collections.abc import Iterator
 import pyarrow as pa
 import pyarrow.dataset as ds
 
+from loaders.nested import NestedMismatch, conform, is_nested
 from loaders.objectstore import SourceObject
 from loaders.parquet import plain_strings
 from loaders.rejects import LoadError
@@ -25,9 +26,17 @@ BATCH_ROWS = 1 << 20
 
 def cast_column(col: pa.Array, t: pa.DataType, source: str, filename: str, colname: str) -> pa.Array:
     """``col`` as type ``t`` (Arrow's cast); a value that does not fit is a ``LoadError``
-    naming the object, the file's column and the target column."""
+    naming the object, the file's column and the target column.  Nested columns (list, map,
+    struct) are conformed to the declared nested type by ``loaders.nested.conform`` (struct
+    fields by name, ignoring case; a shape that differs is a ``LoadError``)."""
     if col.type == t:
         return col
+    if is_nested(t) or is_nested(col.type):  # array/map/struct: matched to the declared shape
+        try:
+            return conform(col, t, source)
+        except NestedMismatch as e:
+            msg = f"column {source!r} cannot be loaded as {t}: {e}"
+            raise LoadError(msg, filename=filename, colname=colname) from None
     try:
         return col.cast(t)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as e:

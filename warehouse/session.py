@@ -230,6 +230,12 @@ class Session:
 
         if isinstance(ast, (exp.Select, exp.Union, exp.Intersect, exp.Except, exp.Subquery, exp.Values)):
             return self.run_query(ast, sql, params)
+        if isinstance(ast, (exp.Create, exp.Alter)):  # external schemas and tables first (statements/external.py)
+            from warehouse.statements.external import intercept_ddl
+
+            done = intercept_ddl(self, ast)
+            if done is not None:
+                return done
         if isinstance(ast, exp.Create):
             return ddl.create(self, ast, sql, params)
         if isinstance(ast, exp.Drop):

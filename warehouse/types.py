@@ -19,6 +19,12 @@ INTERVAL       int64            only for literals: see ``Interval`` values in ex
 NULL           bool             the type of a bare NULL literal before coercion
 =============  ===============  =====================================================
 
+Nested Hive types (``array<T>``, ``map<K,V>``, ``struct<a:T,...>``, external tables only) are
+VARCHAR values holding the value's JSON text (``[1,2]``, ``{"k":"v"}``, ``{"a":1}``): a
+``SqlType`` of kind VARCHAR whose ``nested`` names the Hive type (``nested_type``).  Their
+``arrow_type`` is the matching nested Arrow type, which is what external scans read into;
+``vector.vector_from_arrow`` turns such arrays into JSON text (``loaders.nested``).
+
 Sums and products of decimals are computed in int64 and overflow is detected and reported
 (SQLSTATE 22003), never silently turned into float.
 """
@@ -26,6 +32,7 @@ Sums and products of decimals are computed in int64 and overflow is detected and
 from __future__ import annotations
 
 import enum
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -88,6 +95,7 @@ class SqlType:
     precision: int = 0
     scale: int = 0
     length: int | None = None
+    nested: str | None = None  # canonical Hive type text of an array/map/struct value (JSON text)
 
     # ----- classification -------------------------------------------------------------
     @property
@@ -142,6 +150,8 @@ class SqlType:
             return pa.float64()
         if k is Kind.BOOLEAN:
             return pa.bool_()
+        if self.nested is not None:
+            return hive_arrow_type(hive_type_tree(self.nested))
         if k in (Kind.CHAR, Kind.VARCHAR):
             return pa.string()
         if k is Kind.DATE:
@@ -183,6 +193,198 @@ TIMESTAMPTZ = SqlType(Kind.TIMESTAMPTZ)
 INTERVAL = SqlType(Kind.INTERVAL)
 NULLTYPE = SqlType(Kind.NULL)
 VARCHAR = SqlType(Kind.VARCHAR, length=65535)  # unbounded text produced by expressions
+
+
+def nested_type(hive_text: str) -> SqlType:
+    """The type of an array/map/struct column: VARCHAR holding JSON text, which remembers the
+    Hive type (canonical text, see ``hive_type_text``).  Its length is None (unbounded), so
+    ``CREATE TABLE AS`` stores such a column as plain VARCHAR(65535)."""
+    return SqlType(Kind.VARCHAR, length=None, nested=hive_type_text(hive_text))
+
+
+# ----- nested Hive types ---------------------------------------------------------------
+# A parsed Hive type is a tuple: ("array", elem), ("map", key, value),
+# ("struct", ((name, t), ...)) or ("prim", text) with text lower case, e.g. "decimal(10,2)".
+HiveTree = tuple
+
+_IDENT = re.compile(r"[a-z_][a-z0-9_]*\Z")
+
+
+class HiveTypeError(ValueError):
+    """A Hive type text that does not parse."""
+
+
+def _tokens(text: str) -> list[str]:
+    out: list[str] = []
+    i, n = 0, len(text)
+    while i < n:
+        c = text[i]
+        if c.isspace():
+            i += 1
+        elif c in "<>,:()":
+            out.append(c)
+            i += 1
+        elif c == "`":
+            j = text.find("`", i + 1)
+            if j < 0:
+                raise HiveTypeError(f"unterminated ` in type {text!r}")
+            out.append("`" + text[i + 1 : j])
+            i = j + 1
+        else:
+            j = i
+            while j < n and not text[j].isspace() and text[j] not in "<>,:()`":
+                j += 1
+            out.append(text[i:j].lower())
+            i = j
+    return out
+
+
+def parse_hive_type(text: str) -> HiveTree:
+    """Parse a Hive type (case-insensitive, spaces allowed, struct field names lower-cased).
+
+    >>> parse_hive_type("ARRAY< struct<A:int, b:decimal(10, 2)> >")
+    ('array', ('struct', (('a', ('prim', 'int')), ('b', ('prim', 'decimal(10,2)')))))
+    """
+    toks = _tokens(text)
+    pos = 0
+
+    def peek() -> str | None:
+        return toks[pos] if pos < len(toks) else None
+
+    def take(want: str | None = None) -> str:
+        nonlocal pos
+        if pos >= len(toks):
+            raise HiveTypeError(f"type {text!r} ends early")
+        tok = toks[pos]
+        if want is not None and tok != want:
+            raise HiveTypeError(f"expected {want!r} in type {text!r}, found {tok!r}")
+        pos += 1
+        return tok
+
+    def one() -> HiveTree:
+        word = take()
+        if word.startswith("`") or word in "<>,:()":
+            raise HiveTypeError(f"unexpected {word!r} in type {text!r}")
+        if word == "array":
+            take("<")
+            elem = one()
+            take(">")
+            return ("array", elem)
+        if word == "map":
+            take("<")
+            key = one()
+            take(",")
+            value = one()
+            take(">")
+            if key[0] != "prim":
+                raise HiveTypeError(f"map keys must be of a primitive type in {text!r}")
+            return ("map", key, value)
+        if word == "struct":
+            take("<")
+            fields = []
+            while True:
+                name = take()
+                if name in "<>,:()":
+                    raise HiveTypeError(f"expected a field name in type {text!r}, found {name!r}")
+                name = name[1:].lower() if name.startswith("`") else name
+                take(":")
+                fields.append((name, one()))
+                if peek() == ",":
+                    take(",")
+                    continue
+                take(">")
+                break
+            names = [f[0] for f in fields]
+            dup = {x for x in names if names.count(x) > 1}
+            if dup:
+                raise HiveTypeError(f"struct field {sorted(dup)[0]!r} appears twice in type {text!r}")
+            return ("struct", tuple(fields))
+        if word == "uniontype":
+            raise HiveTypeError("uniontype is not supported")
+        if word == "double" and peek() == "precision":
+            take()
+            return ("prim", "double precision")
+        if peek() == "(":
+            take("(")
+            args = [take()]
+            while peek() == ",":
+                take(",")
+                args.append(take())
+            take(")")
+            if not all(a.isdigit() for a in args):
+                raise HiveTypeError(f"type parameters must be numbers in {text!r}")
+            return ("prim", f"{word}({','.join(args)})")
+        return ("prim", word)
+
+    tree = one()
+    if pos != len(toks):
+        raise HiveTypeError(f"unexpected {toks[pos]!r} after the end of type {text!r}")
+    return tree
+
+
+def render_hive_type(tree: HiveTree) -> str:
+    """The canonical text of a parsed type: lower case, no spaces (``array<struct<a:int>>``)."""
+    k = tree[0]
+    if k == "prim":
+        return tree[1]
+    if k == "array":
+        return f"array<{render_hive_type(tree[1])}>"
+    if k == "map":
+        return f"map<{render_hive_type(tree[1])},{render_hive_type(tree[2])}>"
+    parts = [(n if _IDENT.match(n) and n.upper() not in _keywords() else f"`{n}`") + ":" + render_hive_type(t) for n, t in tree[1]]
+    return f"struct<{','.join(parts)}>"
+
+
+_KEYWORDS: set[str] = set()
+
+
+def _keywords() -> set[str]:
+    """Words Hive's DDL parser reads as keywords (a struct field so named is backticked)."""
+    if not _KEYWORDS:
+        import sqlglot
+
+        _KEYWORDS.update(k for k in sqlglot.Dialect.get_or_raise("hive").tokenizer_class.KEYWORDS if k.isalpha())
+    return _KEYWORDS
+
+
+def hive_type_text(text: str) -> str:
+    """Canonical text of a Hive type (``MAP<STRING, INT>`` -> ``map<string,int>``)."""
+    return render_hive_type(parse_hive_type(text))
+
+
+_TREES: dict[str, HiveTree] = {}
+
+
+def hive_type_tree(text: str) -> HiveTree:
+    """``parse_hive_type`` of a (canonical) text, memoised."""
+    tree = _TREES.get(text)
+    if tree is None:
+        tree = parse_hive_type(text)
+        if len(_TREES) < 4096:
+            _TREES[text] = tree
+    return tree
+
+
+def hive_tree_sql_type(tree: HiveTree) -> SqlType:
+    """The engine type of a part of a nested type: a nested type again, or a primitive's type."""
+    if tree[0] != "prim":
+        return SqlType(Kind.VARCHAR, length=None, nested=render_hive_type(tree))
+    from warehouse.catalog.external import hive_sql_type  # the one table of Hive primitives
+
+    return hive_sql_type(tree[1])
+
+
+def hive_arrow_type(tree: HiveTree) -> pa.DataType:
+    """The Arrow type a nested value is read into (Parquet/ORC/JSON), e.g.
+    ``list<struct<a: int32>>``."""
+    k = tree[0]
+    if k == "prim":
+        return hive_tree_sql_type(tree).arrow_type
+    if k == "array":
+        return pa.list_(hive_arrow_type(tree[1]))
+    if k == "map":
+        return pa.map_(hive_arrow_type(tree[1]), hive_arrow_type(tree[2]))
+    return pa.struct([pa.field(n, hive_arrow_type(t)) for n, t in tree[1]])
 
 
 def decimal(precision: int, scale: int) -> SqlType:

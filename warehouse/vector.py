@@ -214,6 +214,10 @@ def vector_from_arrow(arr: pa.Array | pa.ChunkedArray, t: SqlType | None = None)
     if t is None:
         t = T.from_arrow(arr.type)
     if t.is_string:
+        if t.nested is not None and not _is_text(arr.type):
+            from loaders.nested import to_json  # array/map/struct values become their JSON text
+
+            arr = to_json(arr)
         codes, valid, dictionary = strings_from_arrow(arr)
         return Vector(t, codes, valid, dictionary)
     if isinstance(arr, pa.ChunkedArray):
@@ -241,6 +245,11 @@ def vector_from_arrow(arr: pa.Array | pa.ChunkedArray, t: SqlType | None = None)
             arr = arr.cast(pa.from_numpy_dtype(target), safe=False)
         data = _fixed_to_numpy(arr, target)
     return Vector(t, data, valid)
+
+
+def _is_text(t: pa.DataType) -> bool:
+    return pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_string_view(t) or (
+        pa.types.is_dictionary(t) and _is_text(t.value_type)) or pa.types.is_null(t)
 
 
 def _fixed_to_numpy(arr: pa.Array, dtype: Any) -> np.ndarray:

@@ -7,8 +7,9 @@ end), persisted in the MANIFEST by storage like any DDL, read by the binder (an 
 table is a relation whose rows are read at query time, ``warehouse.exec.external_scan``)
 and shown by ``svv_external_*`` and ``SHOW CREATE TABLE``.
 
-Columns keep their Hive type text (``string``, ``decimal(10,2)``, ``varchar(20)``); the
-SQL type the engine computes with comes from ``hive_sql_type``.
+Columns keep their Hive type text (``string``, ``decimal(10,2)``, ``varchar(20)``,
+``array<struct<a:int,b:string>>``); the SQL type the engine computes with comes from
+``hive_sql_type`` (nested types: VARCHAR holding JSON text, see ``types.nested_type``).
 
 >>> hive_sql_type("decimal(10,2)"), hive_sql_type("string"), hive_sql_type("tinyint")
 (numeric(10,2), character varying(65535), smallint)
@@ -100,11 +101,36 @@ def hive_sql_type(text: str) -> SqlType:
             msg = f"length for type char must be between 1 and 4096, not {n}"
             raise ProgrammingError(msg, sqlstate="22023")
         return T.char(n)
-    if t.startswith(("array", "map", "struct", "uniontype")):
-        msg = f"external column type {text} is not supported yet (array, map and struct come later)"
-        raise NotSupportedError(msg)
+    if re.match(r"(array|map|struct|uniontype)\s*<", t):
+        return _nested_sql_type(text)
     msg = f'type "{text}" is not a Hive type external tables support'
     raise NotSupportedError(msg)
+
+
+def _nested_sql_type(text: str) -> SqlType:
+    """``array<T>``, ``map<K,V>``, ``struct<a:T,...>`` (nested at will): VARCHAR holding the
+    value's JSON text, whose type remembers the Hive type (``types.nested_type``)."""
+    try:
+        tree = T.parse_hive_type(text)
+    except T.HiveTypeError as e:
+        code = "0A000" if "uniontype" in str(e) else "42601"
+        cls = NotSupportedError if code == "0A000" else ProgrammingError
+        raise cls(f"invalid external column type {text}: {e}", sqlstate=code) from None
+
+    def check(node: tuple) -> None:
+        if node[0] == "prim":
+            hive_sql_type(node[1])  # every leaf must be a supported primitive
+        elif node[0] == "array":
+            check(node[1])
+        elif node[0] == "map":
+            check(node[1])
+            check(node[2])
+        else:
+            for _, sub in node[1]:
+                check(sub)
+
+    check(tree)
+    return T.nested_type(T.render_hive_type(tree))
 
 
 @dataclass(frozen=True)

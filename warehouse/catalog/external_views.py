@@ -67,3 +67,39 @@ def _rows(name: str, session: Any) -> list[tuple]:
     if name == "svv_external_partitions":
         return [(s, t, json.dumps(list(vals)), loc) for (s, t), d in tables for vals, loc in d.partitions]
     return []
+
+
+def external_relations(session: Any) -> list:
+    """The external tables as ``pg_objects.Relation`` rows of kind ``e`` for the listings
+    that show them (``svv_tables``/``svv_columns``, ``svv_all_*``, ``information_schema``).
+    Redshift keeps them out of ``pg_class``/``pg_attribute`` (clients such as the SQLAlchemy
+    Redshift dialect add ``svv_external_tables`` to what ``pg_class`` lists), and so do we.
+    Columns: data columns, then partition columns; a type the engine cannot map is text."""
+    from warehouse import types as T
+    from warehouse.catalog.pg_objects import Column, Relation, view_oid
+
+    out = []
+    for (s, t), d in sorted(getattr(session.catalog(), "external_tables", {}).items()):
+        cols = []
+        for c in d.all_columns:
+            try:
+                ty = c.sql_type
+            except Exception:  # noqa: BLE001 - a listing never fails on one column's type
+                ty = T.VARCHAR
+            cols.append(Column(c.name, ty))
+        out.append(Relation(view_oid(s, t), s, t, "e", d.owner, cols))
+    return out
+
+
+def with_external(objects: Any, session: Any) -> Any:
+    """``objects`` (a ``pg_objects.Objects``) plus the external tables (kind ``e``) and the
+    external schemas (``external_schemas``: name -> data-catalog database)."""
+    from dataclasses import replace
+
+    out = replace(objects, relations=[*objects.relations, *external_relations(session)])
+    schemas = getattr(session.catalog(), "external_schemas", {})
+    out.external_schemas = {name: es.database for name, es in schemas.items()}  # type: ignore[attr-defined]
+    return out
+
+
+__all__ += ["external_relations", "with_external"]

@@ -58,10 +58,17 @@ SPECS: dict[str, list[tuple[str, str]]] = {
 }
 
 
-def column_facts(c: Column) -> dict[str, Any]:
-    """The SQL-standard description of a column's type (information_schema.columns, svv_columns)."""
+def _udt_name(t: Any) -> str:
     from warehouse.catalog.pg_types import BY_OID, type_oid
 
+    try:
+        return BY_OID[type_oid(t)].name
+    except Exception:  # noqa: BLE001 - an external table's nested type: a listing never fails on it
+        return "varchar"
+
+
+def column_facts(c: Column) -> dict[str, Any]:
+    """The SQL-standard description of a column's type (information_schema.columns, svv_columns)."""
     t = c.type
     out: dict[str, Any] = {
         "data_type": t.kind.value if t.kind is not Kind.NULL else "text",
@@ -71,7 +78,7 @@ def column_facts(c: Column) -> dict[str, Any]:
         "numeric_precision_radix": None,
         "numeric_scale": None,
         "datetime_precision": None,
-        "udt_name": BY_OID[type_oid(t)].name,
+        "udt_name": _udt_name(t),
     }
     if t.is_string:
         out["character_maximum_length"] = t.length
@@ -92,6 +99,11 @@ def column_facts(c: Column) -> dict[str, Any]:
     return out
 
 
+# relation kind -> table_type; "e": external tables (``external_views.with_external``), shown
+# as Redshift's svv_tables shows them
+TABLE_TYPES = {"r": "BASE TABLE", "v": "VIEW", "e": "EXTERNAL TABLE"}
+
+
 def _user_relations(o: Objects) -> list:
     return [r for r in o.relations if r.schema not in _SYSTEM or r.kind in ("r", "v")]
 
@@ -101,7 +113,7 @@ def _rows(name: str, o: Objects) -> list[tuple]:
         return [(o.database, s, o.user if s not in _SYSTEM else "rdsdb", None, None, None, None)
                 for s in sorted(o.schemas)]
     if name == "tables":
-        return [(o.database, r.schema, r.name, "BASE TABLE" if r.kind == "r" else "VIEW", None, None, None, None,
+        return [(o.database, r.schema, r.name, TABLE_TYPES.get(r.kind, "VIEW"), None, None, None, None,
                  None, "YES" if r.kind == "r" else "NO", "NO", None) for r in _user_relations(o)]
     if name == "columns":
         rows = []

@@ -19,6 +19,7 @@ from warehouse.catalog.system_log import LOG_SCHEMAS, system_log
 def session_view(session: Any, name: str) -> pa.Table | None:
     """The rows of a session-level relation, or None when ``name`` is not one."""
     from warehouse.catalog import information_schema, pg_catalog, svv_views
+    from warehouse.catalog.external_views import with_external
     from warehouse.catalog.pg_objects import collect
 
     parts = name.split(".")
@@ -27,7 +28,7 @@ def session_view(session: Any, name: str) -> pa.Table | None:
     if schema == "information_schema":
         if short not in information_schema.SPECS:
             return None
-        return information_schema.relation(short, collect(session))
+        return information_schema.relation(short, with_external(collect(session), session))
     if schema not in (None, "pg_catalog"):
         return None
     if short in LOG_SCHEMAS:
@@ -38,6 +39,6 @@ def session_view(session: Any, name: str) -> pa.Table | None:
         from warehouse.catalog.external_views import external_relation
 
         return external_relation(short, session)
-    if short in svv_views.SPECS:
-        return svv_views.relation(short, collect(session))
+    if short in svv_views.SPECS:  # svv_tables/svv_columns, svv_all_*: with the external tables (kind "e")
+        return svv_views.relation(short, with_external(collect(session), session))
     return None

@@ -65,21 +65,29 @@ def _user_relations(o: Objects) -> list:
 
 
 def _table_type(kind: str) -> str:
-    return "BASE TABLE" if kind == "r" else "VIEW"
+    return {"r": "BASE TABLE", "e": "EXTERNAL TABLE"}.get(kind, "VIEW")
+
+
+def _schema_type(o: Objects, schema: str) -> str:
+    return "external" if schema in getattr(o, "external_schemas", ()) else "local"
 
 
 def _rows(name: str, o: Objects) -> list[tuple]:
     db = o.database
     if name == "svv_tables":
-        return [(db, r.schema, r.name, _table_type(r.kind), None) for r in o.relations if r.kind in ("r", "v")]
+        return [(db, r.schema, r.name, _table_type(r.kind), None) for r in o.relations if r.kind in ("r", "v", "e")]
     if name in ("svv_all_tables", "svv_redshift_tables"):
-        return [(db, r.schema, r.name, "TABLE" if r.kind == "r" else "VIEW", None, None) for r in _user_relations(o)]
+        kinds = {"r": "TABLE", "v": "VIEW", "e": "EXTERNAL TABLE"}
+        return [(db, r.schema, r.name, kinds.get(r.kind, "VIEW"), None, None) for r in _user_relations(o)
+                if r.kind != "e" or name == "svv_all_tables"]
     if name in ("svv_all_schemas", "svv_redshift_schemas"):
         rows = []
         for s in sorted(o.schemas):
             owner = 1 if s in _SYSTEM else o.user_id(o.user)
-            rows.append((db, s, owner, "local", None, None, None) if name == "svv_all_schemas"
-                        else (db, s, owner, "local", None, None))
+            if name == "svv_all_schemas":
+                rows.append((db, s, owner, _schema_type(o, s), None, getattr(o, "external_schemas", {}).get(s), None))
+            elif _schema_type(o, s) == "local":  # svv_redshift_schemas: local schemas only
+                rows.append((db, s, owner, "local", None, None))
         return rows
     if name == "svv_redshift_databases":
         return [(db, o.user_id(o.user), "local", None, None, "Serializable")]
@@ -87,7 +95,7 @@ def _rows(name: str, o: Objects) -> list[tuple]:
         rows = []
         relations = o.relations if name == "svv_columns" else _user_relations(o)
         for r in relations:
-            if r.kind not in ("r", "v"):
+            if r.kind not in ("r", "v", "e") or (r.kind == "e" and name == "svv_redshift_columns"):
                 continue
             for i, c in enumerate(r.columns, start=1):
                 f = column_facts(c)

@@ -57,7 +57,7 @@ class SqlCompleter(Completer):
         if self.snap is None:
             return []
         names = []
-        for s, n in sorted([*self.snap.tables, *self.snap.views]):
+        for s, n in sorted([*self.snap.tables, *self.snap.views, *getattr(self.snap, "external_tables", {})]):
             if schema is not None:
                 if s == schema:
                     names.append(_quote(n))
@@ -83,6 +83,9 @@ class SqlCompleter(Completer):
             view = self.snap.views.get(key)
             if view is not None:
                 return [_quote(c) for c in view.column_names]
+            external = getattr(self.snap, "external_tables", {}).get(key)
+            if external is not None:
+                return [_quote(c.name) for c in external.all_columns]
         return []
 
     # ----- completion

@@ -54,24 +54,37 @@ def _table_info(snap: Any) -> dict[tuple[str, str], dict[str, Any]]:
     return {(r["schema"], r["table"]): r for r in info.to_pylist()}
 
 
+def _externals(snap: Any) -> dict[tuple[str, str], Any]:
+    return getattr(snap, "external_tables", {})
+
+
 def relations(snap: Any, pattern: str | None = None) -> Described:
-    """``\\d``: tables and views."""
+    """``\\d``: tables, views and external tables."""
     rows = [(s, n, "table", t.definition.owner) for (s, n), t in snap.tables.items() if _matches(pattern, s, n)]
     rows += [(s, n, "view", v.owner) for (s, n), v in snap.views.items() if _matches(pattern, s, n)]
+    rows += [(s, n, "external table", d.owner) for (s, n), d in _externals(snap).items() if _matches(pattern, s, n)]
     return Described(_strings(sorted(rows), ["schema", "name", "type", "owner"]), "List of relations")
 
 
 def tables(snap: Any, pattern: str | None = None) -> Described:
-    """``\\dt``: tables with their distribution, sort key and row count."""
+    """``\\dt``: tables with their distribution, sort key and row count; external tables
+    with their format and location (column ``external``) instead."""
     info = _table_info(snap)
     rows = []
     for (s, n), t in sorted(snap.tables.items()):
         if _matches(pattern, s, n):
             d = t.definition
             sortkey = _sortkey(d)
-            rows.append((s, n, d.owner, info.get((s, n), {}).get("diststyle", d.diststyle), sortkey, t.row_count))
-    names = ["schema", "name", "owner", "diststyle", "sortkey", "rows"]
-    return Described(_strings(rows, names, [pa.string()] * 5 + [pa.int64()]), "List of tables")
+            rows.append((s, n, d.owner, info.get((s, n), {}).get("diststyle", d.diststyle), sortkey, t.row_count, None))
+    for (s, n), d in sorted(_externals(snap).items()):
+        if _matches(pattern, s, n):
+            rows.append((s, n, d.owner, None, None, None, f"{d.format} {d.location}"))
+    rows.sort(key=lambda r: (r[0], r[1]))
+    names = ["schema", "name", "owner", "diststyle", "sortkey", "rows", "external"]
+    if not any(r[-1] for r in rows):  # no external tables: the columns as before
+        rows, names = [r[:-1] for r in rows], names[:-1]
+    types = [pa.string()] * 5 + [pa.int64()] + [pa.string()] * (len(names) - 6)
+    return Described(_strings(rows, names, types), "List of tables")
 
 
 def views(snap: Any, pattern: str | None = None) -> Described:
@@ -87,8 +100,11 @@ def schemas(snap: Any, pattern: str | None = None) -> Described:
         if _matches(pattern, s, s):
             ntables = sum(1 for (ts, _) in snap.tables if ts == s)
             nviews = sum(1 for (vs, _) in snap.views if vs == s)
-            rows.append((s, ntables, nviews))
-    return Described(_strings(rows, ["name", "tables", "views"], [pa.string(), pa.int64(), pa.int64()]), "List of schemas")
+            nexternal = sum(1 for (es, _) in _externals(snap) if es == s)
+            es = getattr(snap, "external_schemas", {}).get(s)
+            rows.append((s, ntables, nviews, nexternal, f"external: database '{es.database}'" if es is not None else None))
+    names = ["name", "tables", "views", "external tables", "note"]
+    return Described(_strings(rows, names, [pa.string(), pa.int64(), pa.int64(), pa.int64(), pa.string()]), "List of schemas")
 
 
 def function_list(pattern: str | None = None) -> Described:
@@ -101,11 +117,11 @@ def describe(session: Any, name: str) -> list[Described]:
     """``\\d NAME``: columns, types, encodings, keys and rows of each matching relation."""
     snap = session.catalog()
     if any(ch in name for ch in "*?"):
-        found = [(s, n) for (s, n) in sorted([*snap.tables, *snap.views]) if _matches(name, s, n)]
+        found = [(s, n) for (s, n) in sorted([*snap.tables, *snap.views, *_externals(snap)]) if _matches(name, s, n)]
         return [_describe_one(session, snap, s, n) for s, n in found]
     schema, rel = _split_name(name)
     for s in (schema,) if schema else (*SEARCH_PATH, *sorted(snap.schemas)):
-        if (s, rel) in snap.tables or (s, rel) in snap.views:
+        if (s, rel) in snap.tables or (s, rel) in snap.views or (s, rel) in _externals(snap):
             return [_describe_one(session, snap, s, rel)]
     if rel in VIEWS:
         return [_system_view(snap, rel)]
@@ -142,6 +158,8 @@ def _sortkey(d: Any) -> str | None:
 
 def _describe_one(session: Any, snap: Any, schema: str, name: str) -> Described:
     t = snap.tables.get((schema, name))
+    if t is None and (schema, name) in _externals(snap):
+        return _describe_external(_externals(snap)[(schema, name)])
     if t is None:
         return _describe_view(session, snap.views[(schema, name)])
     d = t.definition
@@ -162,6 +180,38 @@ def _describe_one(session: Any, snap: Any, schema: str, name: str) -> Described:
         footer.append(f"Sortkey: {_sortkey(d)}")
     footer.append(f"Rows: {t.row_count:,}")
     return Described(_strings(rows, names, types), f'Table "{schema}.{name}"', tuple(footer), count=False)
+
+
+def _describe_external(d: Any) -> Described:
+    """``\\d`` of an external table: columns with their Hive and engine types (partition
+    columns marked with their position in the partition key), then location, format,
+    partitions and table properties."""
+    rows = []
+    for c in d.columns:
+        rows.append((c.name, c.type, _sql_type(c), None))
+    for i, c in enumerate(d.partition_columns, start=1):
+        rows.append((c.name, c.type, _sql_type(c), i))
+    names = ["column", "type", "sql type", "partition key"]
+    types = [pa.string(), pa.string(), pa.string(), pa.int32()]
+    props = {k.lower(): v for k, v in d.table_properties.items()}
+    stored = {"PARQUET": "Parquet", "ORC": "ORC"}.get(d.format, "text")
+    footer = [f"Location: {d.location}", f"Format: {d.format} ({stored}; SerDe {d.serde})"]
+    if d.partition_columns:
+        projected = props.get("projection.enabled", "false").strip().lower() == "true"
+        footer.append("Partitions: projected (partition projection)" if projected else f"Partitions: {len(d.partitions)} registered")
+    if d.serde_properties:
+        shown = ", ".join(f"{k}={v.encode('unicode_escape').decode()}" for k, v in sorted(d.serde_properties.items()))
+        footer.append(f"SerDe properties: {shown}")
+    if d.table_properties:
+        footer.append("Table properties: " + ", ".join(f"{k}={v}" for k, v in sorted(d.table_properties.items())))
+    return Described(_strings(rows, names, types), f'External table "{d.schema}.{d.name}"', tuple(footer), count=False)
+
+
+def _sql_type(c: Any) -> str:
+    try:
+        return str(c.sql_type)
+    except Exception:  # noqa: BLE001 - shown, never a failure of \d
+        return "?"
 
 
 def _describe_view(session: Any, view: Any) -> Described:

@@ -163,8 +163,8 @@ _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.]*")
 COMMANDS: dict[str, Command] = {
     "\\?": Command("\\?", "this help", _help),
     "\\q": Command("\\q", "quit (also Ctrl-D, quit, exit)", _quit),
-    "\\d": Command("\\d [NAME]", "list tables and views, or describe NAME (columns, types, encoding, keys, rows)", _d),
-    "\\dt": Command("\\dt [PATTERN]", "list tables (diststyle, sortkey, rows)", _dt),
+    "\\d": Command("\\d [NAME]", "list tables, views and external tables, or describe NAME (columns, types, keys, rows; location and format)", _d),
+    "\\dt": Command("\\dt [PATTERN]", "list tables (diststyle, sortkey, rows) and external tables (format, location)", _dt),
     "\\dv": Command("\\dv [PATTERN]", "list views", _dv),
     "\\dn": Command("\\dn [PATTERN]", "list schemas", _dn),
     "\\df": Command("\\df [PATTERN]", "list functions", _df),

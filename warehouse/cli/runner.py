@@ -27,6 +27,20 @@ MAX_INCLUDE_DEPTH = 16  # \i inside \i ... stops here rather than recursing fore
 
 # Hive's variable references: ${NAME}, ${hiveconf:NAME}, ${hivevar:NAME}, ${env:NAME}
 _VARIABLE = re.compile(r"\$\{(?:(hiveconf|hivevar|define|env):)?([A-Za-z_][A-Za-z0-9_.]*)\}")
+# Hive's SET hivevar:NAME=value; / SET hiveconf:NAME=value; (and SET hivevar:NAME; to show it)
+_HIVE_SET = re.compile(r"SET\s+(hivevar|hiveconf|define):([A-Za-z_][A-Za-z0-9_.]*)\s*(?:=(.*?))?\s*;?\s*", re.IGNORECASE | re.DOTALL)
+
+
+def hive_set(text: str) -> tuple[str, str, str | None] | None:
+    """(namespace, name, value or None) when ``text`` is Hive's ``SET hivevar:NAME=value``
+    (or ``hiveconf:``), else None.  The value is the raw text up to the ``;``, trimmed
+    (quotes stay, as in Hive)."""
+    from warehouse.sql.external import _strip_comments
+
+    m = _HIVE_SET.fullmatch(_strip_comments(text))
+    if m is None:
+        return None
+    return m.group(1).lower(), m.group(2), None if m.group(3) is None else m.group(3).strip()
 
 
 def substitute(text: str, variables: dict[str, str]) -> str:
@@ -105,6 +119,9 @@ class Runner:
 
     def _statement(self, item: Statement, source: str | None) -> bool:
         started = time.perf_counter()
+        hive = hive_set(item.text) if "SET" in item.text.upper() else None
+        if hive is not None:
+            return self._hive_set(item, source, *hive)
         try:
             result = run_statement(self.session, substitute(item.text, self.variables), self.progress)
         except QueryCanceled as e:
@@ -114,6 +131,20 @@ class Runner:
             self._report(e, item.text, source, item.line)
             return False
         self.display.result(result, time.perf_counter() - started)
+        return True
+
+    def _hive_set(self, item: Statement, source: str | None, namespace: str, name: str, value: str | None) -> bool:
+        """``SET hivevar:NAME=value``: defines ``${NAME}`` (value substituted first, as Hive
+        does); without ``=value`` it shows the variable."""
+        if value is None:
+            current = self.variables.get(name)
+            self.display.write(f"{namespace}:{name}={current}" if current is not None else f"{namespace}:{name} is undefined")
+            return True
+        try:
+            self.variables[name] = substitute(value, self.variables)
+        except Exception as e:  # noqa: BLE001 - shown like a statement's error
+            self._report(e, item.text, source, item.line)
+            return False
         return True
 
     def _meta(self, item: Meta, source: str | None) -> bool:

@@ -186,4 +186,4 @@ def python_rows(fn: Any, call: Any, args: list[Any], n: int, *, strict: bool = T
     for i in range(length):
         vals = [a.value if c is None else c[i] for a, c in zip(args, cols)]
         out_rows.append(None if strict and any(v is None for v in vals) else fn(*vals))
-    return vector_from_arrow(pa.array(out_rows, t.arrow_type), t)
+    return vector_from_arrow(pa.array(out_rows, pa.string() if t.is_string else t.arrow_type), t)

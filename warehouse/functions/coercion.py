@@ -61,8 +61,9 @@ def pair_supertype(a: SqlType, b: SqlType) -> SqlType | None:
     if a.is_numeric and b.is_numeric:
         return numeric_supertype(a, b)
     if a.is_string and b.is_string:
-        la = a.length if a.length is not None else 256
-        lb = b.length if b.length is not None else 256
+        # JSON text of a nested value (unbounded) counts as the widest VARCHAR
+        la = a.length if a.length is not None else (65535 if a.nested is not None else 256)
+        lb = b.length if b.length is not None else (65535 if b.nested is not None else 256)
         return T.varchar(max(la, lb))
     if a.is_temporal and b.is_temporal:
         if Kind.TIMESTAMPTZ in (a.kind, b.kind):

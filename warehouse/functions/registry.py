@@ -19,7 +19,7 @@ from warehouse.functions.core import FUNCTIONS, coerce, no_function, register
 from warehouse.plan.expressions import Call, Expr, Literal
 from warehouse.types import Kind, SqlType
 
-for _mod in ("string", "datetime", "math", "array", "catalog", "bitwise"):
+for _mod in ("string", "datetime", "math", "array", "catalog", "bitwise", "nested"):
     try:
         __import__(f"warehouse.functions.{_mod}")
     except ImportError:  # pragma: no cover - during development only

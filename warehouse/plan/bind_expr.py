@@ -18,6 +18,7 @@ from sqlglot import exp
 from warehouse import types as T
 from warehouse.errors import BinderError, NotSupportedError
 from warehouse.functions import registry
+from warehouse.functions.nested import NESTED_OVERLOADS
 from warehouse.plan.expressions import Expr, Interval, Literal
 from warehouse.plan.scope import Scope
 from warehouse.types import SqlType
@@ -162,6 +163,8 @@ class ExprBinder:
         raise NotSupportedError(msg, position=position_of(node))
 
     def _call(self, name: str, args: list[Expr]) -> Expr:
+        if args and args[0].type.nested is not None and name.lower() in NESTED_OVERLOADS:
+            name = NESTED_OVERLOADS[name.lower()]  # cardinality/element_at of array/map columns
         return registry.resolve_call(name, args)
 
     # ----- leaves -----------------------------------------------------------------
@@ -179,6 +182,9 @@ class ExprBinder:
         try:
             idx, t = self.scope.resolve(name, qualifier, position_of(node))
         except BinderError as e:
+            nested = self._struct_path(node)
+            if nested is not None:
+                return nested
             if name.lower() != "rowtime" or getattr(e, "sqlstate", None) != "42703":
                 raise
             from warehouse.sql.dialect import STREAMING_HINT
@@ -186,6 +192,53 @@ class ExprBinder:
             msg = "ROWTIME (a stream's arrival time) is not supported; use a timestamp column; " + STREAMING_HINT
             raise NotSupportedError(msg, position=position_of(node)) from None
         return ColumnRef(idx, t, name)
+
+    def _struct_path(self, node: exp.Column) -> Expr | None:
+        """``s.f``, ``t.s.f``, ``s.f.g``...: a dotted name whose head is not a relation but a
+        struct column (Athena's ``col.field``, Redshift's PartiQL navigation).  Tried only
+        when the name does not resolve as ``relation.column``; None when it is no struct."""
+        from warehouse.plan.expressions import ColumnRef
+
+        parts = [p for p in node.parts]
+        names = [p.name if p.quoted else p.name.lower() for p in parts]
+        tries = []
+        if len(names) >= 3:
+            tries.append((names[0], names[1], names[2:]))  # relation.column.field...
+        if len(names) >= 2:
+            tries.append((None, names[0], names[1:]))  # column.field...
+        for qualifier, column, fields in tries:
+            if qualifier is not None and qualifier not in self.scope.all_qualifiers():
+                continue
+            try:
+                idx, t = self.scope.resolve(column, qualifier, position_of(node))
+            except BinderError:
+                continue
+            if t.nested is None:
+                continue
+            out: Expr = ColumnRef(idx, t, column)
+            for f in fields:
+                out = self._field(out, f, node)
+            return out
+        return None
+
+    def _field(self, base: Expr, name: str, node: exp.Expression) -> Expr:
+        try:
+            return self._call("nested_field", [base, Literal(name, T.VARCHAR)])
+        except BinderError as e:
+            e.position = e.position or position_of(node)
+            raise
+
+    def _bind_dot(self, node: exp.Dot) -> Expr:
+        # (expr).field, arr[1].field: a struct's field
+        if not isinstance(node.expression, exp.Identifier):
+            msg = f"expression {node.sql(dialect='redshift')!r} is not supported"
+            raise NotSupportedError(msg, position=position_of(node))
+        base = self.bind(node.this)
+        if base.type.nested is None:
+            msg = f'cannot take field "{node.expression.name}" of a value of type {base.type} (only a struct has fields)'
+            raise BinderError(msg, sqlstate="42809", position=position_of(node))
+        name = node.expression.name if node.expression.quoted else node.expression.name.lower()
+        return self._field(base, name, node)
 
     def _bind_literal(self, node: exp.Literal) -> Expr:
         text = node.this
@@ -459,7 +512,21 @@ class ExprBinder:
         if len(node.expressions) != 1 or isinstance(node.expressions[0], exp.Slice):
             msg = "array slices and multi-dimensional subscripts are not supported"
             raise NotSupportedError(msg, position=position_of(node))
-        return self._call("array_element", [self.bind(node.this), self.bind(node.expressions[0])])
+        base = self.bind(node.this)
+        if base.type.nested is not None:  # array<T>[i] (1-based), map<K,V>[key], struct['field']
+            from warehouse.functions.nested import nested_kind
+
+            sub = self.bind(node.expressions[0])
+            kind = nested_kind(base.type)
+            if kind == "struct" and isinstance(sub, Literal) and isinstance(sub.value, str):
+                return self._field(base, sub.value, node)
+            fn = "nested_key" if kind == "map" else "nested_index"
+            try:
+                return self._call(fn, [base, sub])
+            except BinderError as e:
+                e.position = e.position or position_of(node)
+                raise
+        return self._call("array_element", [base, self.bind(node.expressions[0])])
 
     def _bind_window(self, node: exp.Window) -> Expr:
         if self.ctx.on_window is None:

@@ -48,12 +48,18 @@ COMMAND_WORD = "EXTERNAL_DDL"  # exp.Command(this=COMMAND_WORD, expression=<text
 _STATEMENT = re.compile(
     r"^\s*(?:CREATE\s+EXTERNAL\s+(?:TABLE|SCHEMA)\b|MSCK\s+REPAIR\s+TABLE\b|SHOW\s+CREATE\s+TABLE\b"
     r"|ALTER\s+TABLE\s+\S+\s+(?:ADD|DROP)\s+(?:IF\s+(?:NOT\s+)?EXISTS\s+)?PARTITION\b"
-    r"|INSERT\s+OVERWRITE\s+(?:LOCAL\s+)?DIRECTORY\b)",
+    r"|INSERT\s+OVERWRITE\s+(?:LOCAL\s+)?DIRECTORY\b"
+    r"|SHOW\s+PARTITIONS\b|DESC(?:RIBE)?\s+\S"  # SHOW PARTITIONS, DESCRIBE [EXTENDED|FORMATTED]
+    r"|ALTER\s+TABLE\s+\S+\s+(?:SET\s+(?:LOCATION|TBLPROPERTIES|TABLE\s+PROPERTIES|SERDEPROPERTIES|FILE\s+FORMAT)"
+    r"|UNSET\s+TBLPROPERTIES|(?:ADD|REPLACE)\s+COLUMNS)\b|ALTER\s+TABLE\s+\S+\s+PARTITION\s*\("
+    r"|DROP\s+SCHEMA\b[^;]*\bDROP\s+EXTERNAL\s+DATABASE\b)",
     re.IGNORECASE,
 )
 _MAYBE = re.compile(
-    r"\b(?:EXTERNAL|MSCK|SHOW\s+CREATE|(?:ADD|DROP)\s+(?:IF\s+(?:NOT\s+)?EXISTS\s+)?PARTITION|OVERWRITE\s+(?:LOCAL\s+)?DIRECTORY)\b",
-    re.IGNORECASE
+    r"\b(?:EXTERNAL|MSCK|SHOW\s+CREATE|(?:ADD|DROP)\s+(?:IF\s+(?:NOT\s+)?EXISTS\s+)?PARTITION|OVERWRITE\s+(?:LOCAL\s+)?DIRECTORY"
+    r"|SHOW\s+PARTITIONS|DESCRIBE|(?:UN)?SET\s+(?:LOCATION|TBLPROPERTIES|TABLE\s+PROPERTIES|SERDEPROPERTIES|FILE\s+FORMAT)"
+    r"|(?:ADD|REPLACE)\s+COLUMNS)\b|PARTITION\s*\(|(?:^|;)\s*DESC\b",
+    re.IGNORECASE | re.MULTILINE,
 )
 
 
@@ -61,6 +67,10 @@ _MAYBE = re.compile(
 class CreateExternalTable:
     definition: ExternalTableDef
     if_not_exists: bool = False
+    # Redshift Spectrum's CREATE EXTERNAL TABLE ... AS SELECT: the query's text and the
+    # PARTITIONED BY column names (the definition's columns are empty or a declared list)
+    query: str | None = None
+    partition_names: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -157,10 +167,16 @@ def parse_external(sql: str) -> ExternalCommand:
         return _create_table(text)
     if words[0] == "MSCK":
         return MsckRepair(_table_name(text, 3))
+    if words[:2] == ["SHOW", "PARTITIONS"]:
+        return _show_partitions(text)
     if words[0] == "SHOW":
         return ShowCreateTable(_table_name(text, 3))
+    if words[0] in ("DESC", "DESCRIBE"):
+        return _describe(text)
     if words[0] == "ALTER":
-        return _alter_partitions(text)
+        return _alter_partitions(text) if _ALTER.match(text) else _alter_table(text)
+    if words[0] == "DROP":
+        return _drop_schema(text)
     if words[0] == "INSERT":
         return _insert_directory(text)
     msg = f"not an external-table statement: {text[:60]}"
@@ -172,6 +188,10 @@ _TABLE_PROPERTIES = re.compile(r"\bTABLE\s+PROPERTIES\b", re.IGNORECASE)
 
 
 def _create_table(text: str) -> CreateExternalTable:
+    query = None
+    split = _split_query(text)
+    if split is not None:
+        text, query = split
     hive_text = _TABLE_PROPERTIES.sub("TBLPROPERTIES", text)  # Redshift Spectrum's spelling
     logger = logging.getLogger("sqlglot")
     level = logger.level
@@ -182,20 +202,16 @@ def _create_table(text: str) -> CreateExternalTable:
         raise SyntaxError_(f"syntax error in CREATE EXTERNAL TABLE: {_first_error(e)}") from None
     finally:
         logger.setLevel(level)
-    if not isinstance(ast, exp.Create) or not isinstance(ast.this, exp.Schema):
-        if isinstance(ast, exp.Create) and ast.args.get("expression") is not None:
-            msg = "CREATE EXTERNAL TABLE ... AS SELECT is not supported yet"
-            raise NotSupportedError(msg)
+    target_kinds = (exp.Schema, exp.Table) if query is not None else (exp.Schema,)
+    if not isinstance(ast, exp.Create) or not isinstance(ast.this, target_kinds) or ast.args.get("expression") is not None:
         msg = f"syntax error in CREATE EXTERNAL TABLE (not understood near: {_unparsed(ast, text)})"
         raise SyntaxError_(msg)
-    if ast.args.get("expression") is not None:
-        msg = "CREATE EXTERNAL TABLE ... AS SELECT is not supported yet"
-        raise NotSupportedError(msg)
-    table = ast.this.this
+    table = ast.this.this if isinstance(ast.this, exp.Schema) else ast.this
     schema = table.db.lower() if table.db else None
     name = table.name.lower()
-    columns = tuple(_column(c) for c in ast.this.expressions)
+    columns = tuple(_column(c) for c in ast.this.expressions) if isinstance(ast.this, exp.Schema) else ()
     partition_columns: tuple[ExternalColumn, ...] = ()
+    partition_names: tuple[str, ...] = ()
     serde = None
     serde_props: dict[str, str] = {}
     delimited = False
@@ -207,7 +223,10 @@ def _create_table(text: str) -> CreateExternalTable:
         if isinstance(p, exp.ExternalProperty):
             continue
         if isinstance(p, exp.PartitionedByProperty):
-            partition_columns = tuple(_column(c) for c in p.this.expressions)
+            if query is not None:  # CETAS: PARTITIONED BY (column names of the query)
+                partition_names = tuple(c.name.lower() for c in p.this.expressions)
+            else:
+                partition_columns = tuple(_column(c) for c in p.this.expressions)
         elif isinstance(p, exp.RowFormatSerdeProperty):
             serde = p.this.name
             sp = p.args.get("serde_properties")
@@ -244,6 +263,7 @@ def _create_table(text: str) -> CreateExternalTable:
     if location is None:
         msg = "CREATE EXTERNAL TABLE needs a LOCATION 's3://bucket/prefix/'"
         raise SyntaxError_(msg, sqlstate="42601")
+    _check_line_delim(serde_props.get("line.delim"))
     fmt = STORED_AS.get(stored_as or "TEXTFILE")
     if stored_as is not None and serde is None:
         serde = fmt[2]
@@ -260,7 +280,22 @@ def _create_table(text: str) -> CreateExternalTable:
         schema or "", name, columns, location, serde or SERDE_LAZY, serde_props, input_format, output_format,
         partition_columns, tbl_props, (), row_format_delimited=delimited,
     )
-    return CreateExternalTable(definition, bool(ast.args.get("exists")))
+    _check_nested(definition)
+    return CreateExternalTable(definition, bool(ast.args.get("exists")), query, partition_names)
+
+
+def _check_nested(d: ExternalTableDef) -> None:
+    """array/map/struct columns need a format that has them (JSON, Parquet, ORC), and a
+    partition column is always a primitive (as in Hive)."""
+    for c in d.partition_columns:
+        if c.sql_type.nested is not None:
+            msg = f'partition column "{c.name}" cannot be of type {c.type} (partition columns are primitive types)'
+            raise NotSupportedError(msg)
+    for c in d.columns:
+        if c.sql_type.nested is not None and d.format not in ("JSON", "PARQUET", "ORC"):
+            msg = (f'column "{c.name}" of type {c.type}: array, map and struct columns need a JSON SerDe '
+                   f"or STORED AS PARQUET/ORC (the {d.format.lower()} format is read as text)")
+            raise NotSupportedError(msg)
 
 
 def _column(c: exp.Expression) -> ExternalColumn:
@@ -269,7 +304,19 @@ def _column(c: exp.Expression) -> ExternalColumn:
         raise SyntaxError_(msg, sqlstate="42601")
     kind = c.args["kind"]
     type_text = kind.sql(dialect="hive").lower().replace(", ", ",")
+    if kind.is_type(*exp.DataType.NESTED_TYPES):  # array/map/struct: canonical text, checked
+        type_text = _nested_type_text(type_text)
     return ExternalColumn(c.name.lower(), type_text)
+
+
+def _nested_type_text(text: str) -> str:
+    """Canonical Hive text of a nested type (``array<struct<a:int,b:string>>``)."""
+    from warehouse import types as T
+
+    try:
+        return T.hive_type_text(text)
+    except T.HiveTypeError as e:
+        raise SyntaxError_(f"invalid column type {text}: {e}", sqlstate="42601") from None
 
 
 def _text(node: exp.Expression | None) -> str:
@@ -468,3 +515,258 @@ def _insert_directory(text: str) -> InsertOverwriteDirectory:
 
 
 __all__ += ["InsertOverwriteDirectory"]
+
+
+# ----- CREATE EXTERNAL TABLE ... AS SELECT, LINES TERMINATED BY ------------------------------
+def _split_query(text: str) -> tuple[str, str] | None:
+    """(the CREATE part, the query) when ``text`` ends in ``AS SELECT ...`` (Redshift
+    Spectrum's CETAS), else None: the first ``AS`` outside parentheses followed by
+    ``SELECT``, ``WITH`` or ``(``."""
+    try:
+        tokens = sqlglot.Dialect.get_or_raise("hive").tokenize(text)
+    except Exception:  # noqa: BLE001 - the CREATE parser reports the error
+        return None
+    depth = 0
+    for i, tok in enumerate(tokens):
+        if tok.token_type == TokenType.L_PAREN:
+            depth += 1
+        elif tok.token_type == TokenType.R_PAREN:
+            depth -= 1
+        elif depth == 0 and tok.token_type == TokenType.ALIAS and i + 1 < len(tokens):
+            nxt = tokens[i + 1]
+            if nxt.token_type in (TokenType.SELECT, TokenType.WITH, TokenType.L_PAREN):
+                return text[: tok.start], text[nxt.start :]
+    return None
+
+
+def _check_line_delim(value: str | None) -> None:
+    """Hive reads text line by line: ``LINES TERMINATED BY`` other than ``'\\n'`` is refused
+    at CREATE, with Hive's own words."""
+    if value is not None and value != "\n":
+        shown = value.encode("unicode_escape").decode()
+        msg = f"LINES TERMINATED BY only supports newline '\\n' (as in Hive), not '{shown}'"
+        raise NotSupportedError(msg)
+
+
+# ----- SHOW PARTITIONS, DESCRIBE ---------------------------------------------------------------
+@dataclass(frozen=True)
+class ShowPartitions:
+    """``SHOW PARTITIONS t [PARTITION (k='v', ...)]`` (Athena/Hive): one ``partition`` column."""
+
+    table: tuple[str | None, str]
+    spec: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class DescribeTable:
+    """``DESCRIBE [EXTENDED | FORMATTED] t``: ``mode`` is "", "EXTENDED" or "FORMATTED"."""
+
+    table: tuple[str | None, str]
+    mode: str = ""
+
+
+_NAME_AT = re.compile(rf"\s*({_NAME_PART}(?:\s*\.\s*{_NAME_PART})?)")
+
+
+def _name_then(text: str, pos: int) -> tuple[tuple[str | None, str], int]:
+    """A ``[schema.]name`` starting at ``pos``, and the offset after it."""
+    m = _NAME_AT.match(text, pos)
+    if not m:
+        msg = f"a table name expected: {text[:80]}"
+        raise SyntaxError_(msg, sqlstate="42601")
+    return _table_name(m.group(1), 0), m.end()
+
+
+def _partition_spec(body: str) -> tuple[tuple[str, str], ...]:
+    """``k = 'v', k2 = 3`` inside ``PARTITION (...)``."""
+    values = []
+    kpos = 0
+    body = body.strip()
+    while kpos < len(body):
+        km = _KEY_VALUE.match(body, kpos)
+        if not km:
+            msg = f"partition values must be key = 'value' pairs: {body!r}"
+            raise SyntaxError_(msg, sqlstate="42601")
+        value = km.group(2)
+        if value[:1] in ("'", '"'):
+            value = re.sub(r"\\(.)", r"\1", value[1:-1])
+        values.append((km.group(1).strip('`"').lower(), value))
+        kpos = km.end()
+    return tuple(values)
+
+
+_SPEC = re.compile(r"\s*PARTITION\s*\(((?:[^()'\"]|'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\")*)\)\s*", re.IGNORECASE)
+
+
+def _show_partitions(text: str) -> ShowPartitions:
+    m = re.match(r"\s*SHOW\s+PARTITIONS\s+", text, re.IGNORECASE)
+    assert m is not None
+    table, pos = _name_then(text, m.end())
+    spec: tuple[tuple[str, str], ...] = ()
+    sm = _SPEC.match(text, pos)
+    if sm:
+        spec = _partition_spec(sm.group(1))
+        pos = sm.end()
+    if text[pos:].strip():
+        msg = f"SHOW PARTITIONS [schema.]table [PARTITION (key = 'value', ...)] expected, not understood: {text[pos:pos + 40]!r}"
+        raise SyntaxError_(msg, sqlstate="42601")
+    return ShowPartitions(table, spec)
+
+
+def _describe(text: str) -> DescribeTable:
+    m = re.match(r"\s*DESC(?:RIBE)?\s+(?:(EXTENDED|FORMATTED)\s+)?", text, re.IGNORECASE)
+    assert m is not None
+    if re.match(r"(?:DATABASE|SCHEMA)\s", text[m.end():], re.IGNORECASE):
+        raise NotSupportedError("DESCRIBE DATABASE is not supported; query svv_external_schemas")
+    table, pos = _name_then(text, m.end())
+    if text[pos:].strip():
+        msg = f"DESCRIBE [EXTENDED | FORMATTED] [schema.]table expected, not understood: {text[pos:pos + 40]!r}"
+        raise SyntaxError_(msg, sqlstate="42601")
+    return DescribeTable(table, (m.group(1) or "").upper())
+
+
+# ----- ALTER TABLE (external) ------------------------------------------------------------------
+@dataclass(frozen=True)
+class AlterExternalTable:
+    """One ``ALTER TABLE`` action on an external table.
+
+    ``action`` is ``set_location`` (of the table, or of the partition ``partition``),
+    ``set_tblproperties`` / ``set_serdeproperties`` (``properties`` merged into what is
+    there), ``unset_tblproperties`` (``keys``, ``if_exists``), ``set_file_format``
+    (``file_format``), ``add_columns`` / ``replace_columns`` (``columns``).
+    """
+
+    table: tuple[str | None, str]
+    action: str
+    location: str | None = None
+    partition: tuple[tuple[str, str], ...] = ()
+    properties: tuple[tuple[str, str], ...] = ()
+    keys: tuple[str, ...] = ()
+    if_exists: bool = False
+    file_format: str | None = None
+    columns: tuple[ExternalColumn, ...] = ()
+
+
+_STR = r"""'((?:[^'\\]|\\.)*)'|"((?:[^"\\]|\\.)*)\""""
+_PROP = re.compile(rf"\s*(?:{_STR})\s*=\s*(?:{_STR})\s*(,|\))", re.DOTALL)
+_KEY = re.compile(rf"\s*(?:{_STR})\s*(,|\))", re.DOTALL)
+
+
+def _string(m: re.Match[str], first: int) -> str:
+    a, b = m.group(first), m.group(first + 1)
+    return _hive_literal(a if a is not None else b)
+
+
+def _properties(text: str, pos: int, keys_only: bool = False) -> tuple[list[tuple[str, str]] | list[str], int]:
+    """``('k' = 'v', ...)`` (or ``('k', ...)``) from ``pos``; the pairs and the offset after."""
+    m = re.compile(r"\s*\(").match(text, pos)
+    if not m:
+        raise SyntaxError_("a parenthesised list of 'key' = 'value' properties expected", sqlstate="42601")
+    pos = m.end()
+    out: list = []
+    rx = _KEY if keys_only else _PROP
+    while True:
+        pm = rx.match(text, pos)
+        if not pm:
+            msg = f"properties must be 'key' = 'value' pairs, not understood near {text[pos:pos + 40]!r}"
+            raise SyntaxError_(msg, sqlstate="42601")
+        out.append(_string(pm, 1) if keys_only else (_string(pm, 1), _string(pm, 3)))
+        pos = pm.end()
+        if pm.group(pm.lastindex or 0) == ")":
+            return out, pos
+
+
+def _columns_list(text: str) -> tuple[ExternalColumn, ...]:
+    """``(name type, ...)`` as in CREATE EXTERNAL TABLE (parsed by the same code)."""
+    logger = logging.getLogger("sqlglot")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        ast = sqlglot.parse_one(f"CREATE TABLE _t {text}", read="hive")
+    except ParseError as e:
+        raise SyntaxError_(f"syntax error in the column list: {_first_error(e)}", sqlstate="42601") from None
+    finally:
+        logger.setLevel(level)
+    if not isinstance(ast, exp.Create) or not isinstance(ast.this, exp.Schema) or not ast.this.expressions:
+        raise SyntaxError_("a column list (name type, ...) expected", sqlstate="42601")
+    return tuple(_column(c) for c in ast.this.expressions)
+
+
+def _alter_table(text: str) -> AlterExternalTable:
+    m = re.match(r"\s*ALTER\s+TABLE\s+", text, re.IGNORECASE)
+    assert m is not None
+    table, pos = _name_then(text, m.end())
+    rest = text[pos:].strip()
+
+    def done(cmd: AlterExternalTable, end: int) -> AlterExternalTable:
+        if text[end:].strip():
+            msg = f"ALTER TABLE: not understood after the action: {text[end:end + 40]!r}"
+            raise SyntaxError_(msg, sqlstate="42601")
+        return cmd
+
+    partition: tuple[tuple[str, str], ...] = ()
+    sm = _SPEC.match(text, pos)
+    if sm:
+        partition = _partition_spec(sm.group(1))
+        lm = re.compile(rf"SET\s+LOCATION\s+(?:{_STR})\s*", re.IGNORECASE | re.DOTALL).match(text, sm.end())
+        if not lm:
+            raise NotSupportedError("ALTER TABLE ... PARTITION (...) supports only SET LOCATION 'url'")
+        return done(AlterExternalTable(table, "set_location", _string(lm, 1), partition), lm.end())
+    lm = re.compile(rf"\s*SET\s+LOCATION\s+(?:{_STR})\s*", re.IGNORECASE | re.DOTALL).match(text, pos)
+    if lm:
+        return done(AlterExternalTable(table, "set_location", _string(lm, 1)), lm.end())
+    pm = re.compile(r"\s*SET\s+(TBLPROPERTIES|TABLE\s+PROPERTIES|SERDEPROPERTIES)", re.IGNORECASE).match(text, pos)
+    if pm:
+        props, end = _properties(text, pm.end())
+        action = "set_serdeproperties" if pm.group(1).upper() == "SERDEPROPERTIES" else "set_tblproperties"
+        return done(AlterExternalTable(table, action, properties=tuple(props)), end)  # type: ignore[arg-type]
+    um = re.compile(r"\s*UNSET\s+TBLPROPERTIES\s+(IF\s+EXISTS\s+)?", re.IGNORECASE).match(text, pos)
+    if um:
+        keys, end = _properties(text, um.end(), keys_only=True)
+        return done(AlterExternalTable(table, "unset_tblproperties", keys=tuple(keys), if_exists=um.group(1) is not None), end)  # type: ignore[arg-type]
+    fm = re.compile(r"\s*SET\s+FILE\s+FORMAT\s+(\w+)\s*", re.IGNORECASE).match(text, pos)
+    if fm:
+        fmt = fm.group(1).upper()
+        if fmt not in STORED_AS:
+            msg = f"SET FILE FORMAT {fmt} is not supported (TEXTFILE, PARQUET, ORC)"
+            raise NotSupportedError(msg)
+        return done(AlterExternalTable(table, "set_file_format", file_format=fmt), fm.end())
+    cm = re.compile(r"\s*(ADD|REPLACE)\s+COLUMNS\s*", re.IGNORECASE).match(text, pos)
+    if cm:
+        body = text[cm.end():].strip()
+        body = re.sub(r"\s+(?:CASCADE|RESTRICT)\s*$", "", body, flags=re.IGNORECASE)
+        return AlterExternalTable(table, f"{cm.group(1).lower()}_columns", columns=_columns_list(body))
+    msg = f"ALTER TABLE on an external table: {rest[:60]!r} is not supported"
+    raise NotSupportedError(msg)
+
+
+# ----- DROP SCHEMA ... DROP EXTERNAL DATABASE ------------------------------------------------------
+@dataclass(frozen=True)
+class DropExternalDatabase:
+    """Redshift's ``DROP SCHEMA [IF EXISTS] s [, ...] DROP EXTERNAL DATABASE [CASCADE |
+    RESTRICT]``: the schemas and the data-catalog databases they name."""
+
+    schemas: tuple[str, ...]
+    if_exists: bool = False
+    cascade: bool = False
+
+
+def _drop_schema(text: str) -> DropExternalDatabase:
+    m = re.match(
+        r"\s*DROP\s+SCHEMA\s+(IF\s+EXISTS\s+)?(.+?)\s+DROP\s+EXTERNAL\s+DATABASE\s*(CASCADE|RESTRICT)?\s*$",
+        text, re.IGNORECASE | re.DOTALL,
+    )
+    if not m:
+        raise SyntaxError_("DROP SCHEMA [IF EXISTS] name [, ...] DROP EXTERNAL DATABASE [CASCADE | RESTRICT] expected", sqlstate="42601")
+    names = []
+    for part in m.group(2).split(","):
+        nm = re.fullmatch(rf"\s*{_NAME_PART}\s*", part)
+        if not nm:
+            msg = f"a schema name expected, not {part.strip()!r}"
+            raise SyntaxError_(msg, sqlstate="42601")
+        names.append(next(g for g in nm.groups() if g is not None).lower())
+    return DropExternalDatabase(tuple(names), m.group(1) is not None, (m.group(3) or "").upper() == "CASCADE")
+
+
+__all__ += ["AlterExternalTable", "DescribeTable", "DropExternalDatabase", "ShowPartitions"]
+ExternalCommand = ExternalCommand | ShowPartitions | DescribeTable | AlterExternalTable | DropExternalDatabase

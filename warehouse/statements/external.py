@@ -1,8 +1,10 @@
-"""External schemas and tables: CREATE EXTERNAL SCHEMA / TABLE, CREATE DATABASE (Athena),
-DROP, SHOW CREATE TABLE.  Parsing is ``warehouse.sql.external``; the records are
-``warehouse.catalog.external``; storage keeps them in the MANIFEST, so they commit and roll
-back with the transaction like any DDL.  Rows are read at query time
-(``warehouse.exec.external_scan``)."""
+"""External schemas and tables: CREATE EXTERNAL SCHEMA / TABLE (and Redshift's CREATE
+EXTERNAL TABLE ... AS SELECT), CREATE DATABASE (Athena), DROP (and DROP SCHEMA ... DROP
+EXTERNAL DATABASE), SHOW CREATE TABLE, SHOW PARTITIONS, DESCRIBE, ALTER TABLE (partitions,
+location, properties, columns, rename), MSCK REPAIR TABLE.  Parsing is
+``warehouse.sql.external``; the records are ``warehouse.catalog.external``; storage keeps
+them in the MANIFEST, so they commit and roll back with the transaction like any DDL.  Rows
+are read at query time (``warehouse.exec.external_scan``)."""
 
 from __future__ import annotations
 
@@ -16,19 +18,23 @@ from warehouse.catalog.external import ExternalTableDef, show_create
 from warehouse.errors import CatalogError, NotSupportedError, ProgrammingError
 from warehouse.result import Result
 from warehouse.sql.external import (
+    AlterExternalTable,
     AlterPartitions,
     CreateExternalSchema,
     CreateExternalTable,
+    DescribeTable,
+    DropExternalDatabase,
     InsertOverwriteDirectory,
     MsckRepair,
     ShowCreateTable,
+    ShowPartitions,
     parse_external,
 )
 
 if TYPE_CHECKING:
     from warehouse.session import Session
 
-__all__ = ["create_database", "drop_database", "drop_external_table", "is_external_table", "run_external"]
+__all__ = ["create_database", "drop_database", "drop_external_table", "intercept_ddl", "is_external_table", "run_external"]
 
 DEFAULT_SCHEMA = "public"  # Athena's ``default`` database
 
@@ -37,6 +43,8 @@ def run_external(session: Session, text: str) -> Result:
     """Run one external-DDL statement (``sql.external.is_external`` said it is one)."""
     cmd = parse_external(text)
     if isinstance(cmd, CreateExternalTable):
+        if cmd.query is not None:
+            return _create_table_as(session, cmd)
         return _create_table(session, cmd)
     if isinstance(cmd, CreateExternalSchema):
         return _create_schema(session, cmd)
@@ -48,6 +56,14 @@ def run_external(session: Session, text: str) -> Result:
         return _alter_partitions(session, cmd)
     if isinstance(cmd, InsertOverwriteDirectory):
         return _insert_directory(session, cmd)
+    if isinstance(cmd, ShowPartitions):
+        return _show_partitions(session, cmd)
+    if isinstance(cmd, DescribeTable):
+        return _describe(session, cmd)
+    if isinstance(cmd, AlterExternalTable):
+        return _alter_table(session, cmd)
+    if isinstance(cmd, DropExternalDatabase):
+        return _drop_external_database(session, cmd)
     msg = f"unexpected external statement {type(cmd).__name__}"
     raise NotSupportedError(msg)
 
@@ -283,3 +299,469 @@ def _insert_directory(session: Session, cmd: InsertOverwriteDirectory) -> Result
         raise DataError(f"INSERT OVERWRITE DIRECTORY failed: {e}", sqlstate="58030") from None
     rows = table.num_rows
     return Result(status=f"INSERT 0 {rows}", rowcount=rows, notices=[f"{rows} row(s) written to {len(files)} object(s) under {folder}"])
+
+
+# ----- lookups and small helpers ------------------------------------------------------------------
+def _result(names: list[str], rows: list[tuple], notices: list[str] | None = None) -> Result:
+    """A result of text columns (SHOW PARTITIONS, DESCRIBE)."""
+    table = pa.table({n: pa.array([r[i] for r in rows], pa.string()) for i, n in enumerate(names)})
+    return Result(names, [T.varchar(65535)] * len(names), table, len(rows), f"SELECT {len(rows)}", notices=notices or [])
+
+
+def _external(session: Session, table: tuple[str | None, str], *, writer: bool = False) -> ExternalTableDef:
+    """The external table ``[schema.]name`` (schema defaults to ``public``, Athena's
+    ``default``), or 42P01 (0A000 when it is a local table or view)."""
+    schema, name = table[0] or DEFAULT_SCHEMA, table[1]
+    snap = session.writer().current() if writer else session.catalog()
+    d = snap.external_tables.get((schema, name))
+    if d is None:
+        if snap.get_table(schema, name) is not None or (schema, name) in snap.views:
+            msg = f'"{schema}.{name}" is not an external table; this statement applies to external tables only'
+            raise NotSupportedError(msg)
+        msg = f'external table "{schema}.{name}" does not exist'
+        raise CatalogError(msg, sqlstate="42P01")
+    return d
+
+
+def _name_taken(snap: object, schema: str, name: str) -> bool:
+    key = (schema, name)
+    return key in snap.external_tables or snap.get_table(schema, name) is not None or key in snap.views  # type: ignore[attr-defined]
+
+
+def projected(d: ExternalTableDef) -> bool:
+    """Whether Athena partition projection is on for the table."""
+    tp = {k.lower(): v for k, v in d.table_properties.items()}
+    return bool(d.partition_columns) and tp.get("projection.enabled", "false").strip().lower() == "true"
+
+
+# Hive's FileUtils.escapePathName: characters written as %XX in a partition's path name
+_PATH_SPECIAL = set('"#%\'*/:=?\\\x7f{[]^')
+
+
+def escape_path_name(value: str) -> str:
+    """A partition value as Hive writes it in ``k=v`` path names (and SHOW PARTITIONS)."""
+    if value == "":
+        return "__HIVE_DEFAULT_PARTITION__"
+    return "".join(f"%{ord(ch):02X}" if ch in _PATH_SPECIAL or ord(ch) < 32 else ch for ch in value)
+
+
+def partition_name(d: ExternalTableDef, values: tuple[str, ...]) -> str:
+    return "/".join(f"{c.name}={escape_path_name(v)}" for c, v in zip(d.partition_columns, values))
+
+
+# ----- SHOW PARTITIONS ------------------------------------------------------------------------------
+def _show_partitions(session: Session, cmd: ShowPartitions) -> Result:
+    """Athena's ``SHOW PARTITIONS``: the registered partitions as ``k=v/k2=v2``, sorted.  With
+    partition projection Athena lists only what is registered in the catalog (usually
+    nothing); a notice says the partitions are projected."""
+    d = _external(session, cmd.table)
+    if not d.partition_columns:
+        msg = f'table "{d.schema}.{d.name}" is not a partitioned table'
+        raise ProgrammingError(msg, sqlstate="42P16")
+    session.check_privilege(d.schema, d.name, "SELECT")
+    names = [c.name for c in d.partition_columns]
+    spec = dict(cmd.spec)
+    unknown = [k for k in spec if k not in names]
+    if unknown:
+        msg = f'"{unknown[0]}" is not a partition column of "{d.name}" (partition columns: {", ".join(names)})'
+        raise ProgrammingError(msg, sqlstate="42703")
+    rows = sorted(partition_name(d, vals) for vals, _ in d.partitions
+                  if all(vals[names.index(k)] == v for k, v in spec.items()))
+    notices = []
+    if projected(d):
+        notices.append(f'partition projection is enabled for "{d.name}": queries compute its partitions from the table '
+                       "properties; SHOW PARTITIONS lists only registered partitions (as Athena does)")
+    return _result(["partition"], [(r,) for r in rows], notices)
+
+
+# ----- DESCRIBE -----------------------------------------------------------------------------------
+def _describe(session: Session, cmd: DescribeTable) -> Result:
+    """Hive/Athena ``DESCRIBE [EXTENDED|FORMATTED] t``: col_name, data_type, comment.  External
+    tables get the ``# Partition Information`` section and, FORMATTED or EXTENDED (the same
+    here), the table's location, properties and storage; local tables and views their columns
+    (and with FORMATTED, owner and distribution)."""
+    schema, name = cmd.table[0] or DEFAULT_SCHEMA, cmd.table[1]
+    snap = session.catalog()
+    d = snap.external_tables.get((schema, name))
+    detailed = cmd.mode in ("EXTENDED", "FORMATTED")
+    blank = ("", "", "")
+    if d is not None:
+        session.check_privilege(schema, name, "SELECT")
+        rows: list[tuple] = [(c.name, c.type, "") for c in d.all_columns]
+        if d.partition_columns:
+            rows += [blank, ("# Partition Information", "", ""), ("# col_name", "data_type", "comment")]
+            rows += [(c.name, c.type, "") for c in d.partition_columns]
+        if detailed:
+            rows += [blank, ("# Detailed Table Information", "", ""), ("Database:", d.schema, ""), ("Table:", d.name, ""),
+                     ("Owner:", d.owner, ""), ("Location:", d.location, ""), ("Table Type:", "EXTERNAL_TABLE", ""),
+                     ("Table Parameters:", "", ""), ("", "EXTERNAL", "TRUE")]
+            rows += [("", k, v) for k, v in sorted(d.table_properties.items())]
+            if d.partition_columns:
+                shown = "projected (partition projection)" if projected(d) else str(len(d.partitions))
+                rows.append(("Partitions:", shown, ""))
+            rows += [blank, ("# Storage Information", "", ""), ("SerDe Library:", d.serde, ""),
+                     ("InputFormat:", d.input_format, ""), ("OutputFormat:", d.output_format, ""),
+                     ("Storage Desc Params:", "", "")]
+            rows += [("", k, v.encode("unicode_escape").decode() if any(ord(ch) < 32 for ch in v) else v)
+                     for k, v in sorted(d.serde_properties.items())]
+        return _result(["col_name", "data_type", "comment"], rows)
+    t = snap.get_table(schema, name)
+    view = snap.views.get((schema, name))
+    if t is None and view is None:
+        msg = f'relation "{schema}.{name}" does not exist'
+        raise CatalogError(msg, sqlstate="42P01")
+    session.check_privilege(schema, name, "SELECT")
+    if t is not None:
+        td = t.definition
+        rows = [(c.name, str(c.type), "") for c in td.columns]
+        if detailed:
+            rows += [blank, ("# Detailed Table Information", "", ""), ("Database:", schema, ""), ("Table:", name, ""),
+                     ("Owner:", td.owner, ""), ("Table Type:", "MANAGED_TABLE", ""), ("Diststyle:", td.diststyle, "")]
+            if td.distkey:
+                rows.append(("Distkey:", td.distkey, ""))
+            if td.sortkey:
+                rows.append(("Sortkey:", ", ".join(td.sortkey), ""))
+            rows.append(("Rows:", str(t.row_count), ""))
+        return _result(["col_name", "data_type", "comment"], rows)
+    from warehouse.sql.parse import parse_one
+
+    text = f'SELECT * FROM "{schema}"."{name}"'
+    fields = session.plan_query(parse_one(text), text, []).fields
+    rows = [(f.name, str(f.type), "") for f in fields]
+    if detailed:
+        rows += [blank, ("# Detailed Table Information", "", ""), ("Database:", schema, ""), ("Table:", name, ""),
+                 ("Owner:", view.owner, ""), ("Table Type:", "VIRTUAL_VIEW", ""), ("View Original Text:", view.sql, "")]
+    return _result(["col_name", "data_type", "comment"], rows)
+
+
+# ----- ALTER TABLE (external) ---------------------------------------------------------------------
+def _merge(props: dict[str, str], new: tuple[tuple[str, str], ...]) -> dict[str, str]:
+    """``props`` with ``new`` set; a key that differs only in case replaces the old one."""
+    out = dict(props)
+    for k, v in new:
+        for old in [o for o in out if o.lower() == k.lower()]:
+            del out[old]
+        out[k] = v
+    return out
+
+
+def _alter_table(session: Session, cmd: AlterExternalTable) -> Result:
+    d = _external(session, cmd.table, writer=True)
+    session.check_privilege(d.schema, d.name, "ALTER")
+    notices: list[str] = []
+    if cmd.action == "set_location" and cmd.partition:
+        if not d.partition_columns:
+            msg = f'table "{d.name}" is not partitioned (no PARTITIONED BY)'
+            raise ProgrammingError(msg, sqlstate="42P16")
+        values = _values(d, cmd.partition)
+        current = dict(d.partitions)
+        if values not in current:
+            msg = f'partition ({", ".join(f"{c.name}={v}" for c, v in zip(d.partition_columns, values))}) of "{d.name}" does not exist'
+            raise CatalogError(msg, sqlstate="42P01")
+        current[values] = cmd.location or ""
+        new = d.with_changes(partitions=tuple(sorted(current.items())))
+    elif cmd.action == "set_location":
+        new = d.with_changes(location=cmd.location or "")
+        if d.partitions:
+            notices.append("the registered partitions keep their own locations (ALTER TABLE ... PARTITION (...) SET LOCATION moves one)")
+    elif cmd.action == "set_tblproperties":
+        new = d.with_changes(table_properties=_merge(d.table_properties, cmd.properties))
+    elif cmd.action == "unset_tblproperties":
+        props = dict(d.table_properties)
+        for k in cmd.keys:
+            found = [o for o in props if o.lower() == k.lower()]
+            if not found and not cmd.if_exists:
+                msg = f"table property '{k}' of \"{d.name}\" does not exist (use UNSET TBLPROPERTIES IF EXISTS)"
+                raise ProgrammingError(msg, sqlstate="42704")
+            for o in found:
+                del props[o]
+        new = d.with_changes(table_properties=props)
+    elif cmd.action == "set_serdeproperties":
+        from warehouse.sql.external import _check_line_delim
+
+        new = d.with_changes(serde_properties=_merge(d.serde_properties, cmd.properties))
+        _check_line_delim(new.serde_properties.get("line.delim"))
+    elif cmd.action == "set_file_format":
+        from warehouse.catalog.external import STORED_AS
+
+        inp, out, serde = STORED_AS[cmd.file_format or "TEXTFILE"]
+        if cmd.file_format == "TEXTFILE" and d.format == "DELIMITED":
+            serde = d.serde
+        new = d.with_changes(input_format=inp, output_format=out, serde=serde,
+                             row_format_delimited=d.row_format_delimited and cmd.file_format == "TEXTFILE")
+    elif cmd.action in ("add_columns", "replace_columns"):
+        new = _with_columns(d, cmd.columns, replace=cmd.action == "replace_columns")
+    else:  # pragma: no cover - the parser makes only the actions above
+        msg = f"ALTER TABLE action {cmd.action} is not supported"
+        raise NotSupportedError(msg)
+    _check_definition(new)
+    session.writer().put_external_table(new, replace=True)
+    return Result(status="ALTER TABLE", notices=notices)
+
+
+def _with_columns(d: ExternalTableDef, columns: tuple, *, replace: bool) -> ExternalTableDef:
+    """ADD COLUMNS (after the data columns, before the partition columns, as Hive) or
+    REPLACE COLUMNS (the data columns become ``columns``)."""
+    from warehouse.catalog.external import hive_sql_type
+
+    data = tuple(columns) if replace else d.columns + tuple(columns)
+    names = [c.name for c in data + d.partition_columns]
+    dup = sorted({n for n in names if names.count(n) > 1})
+    if dup:
+        msg = f'column "{dup[0]}" of relation "{d.name}" already exists'
+        raise ProgrammingError(msg, sqlstate="42701")
+    for c in columns:
+        hive_sql_type(c.type)
+    return d.with_changes(columns=data)
+
+
+def intercept_ddl(session: Session, ast: exp.Expression) -> Result | None:
+    """Called by the session before ``statements/ddl.py``: a local ``CREATE TABLE``/``VIEW``
+    inside an external schema is refused (as Redshift does); ``ALTER TABLE`` of an external
+    table in Redshift's spelling (``ADD COLUMN c type``, ``DROP COLUMN c``, ``RENAME TO``) is
+    run here; a local table renamed to an external table's name is refused.  None: not ours."""
+    snap = session.catalog()
+    if isinstance(ast, exp.Create):
+        kind = (ast.args.get("kind") or "").upper()
+        target = ast.this.this if isinstance(ast.this, exp.Schema) else ast.this
+        if kind in ("TABLE", "VIEW") and isinstance(target, exp.Table) and target.db:
+            schema = target.db.lower()
+            if schema in snap.external_schemas:
+                what = "a local table" if kind == "TABLE" else "a view"
+                msg = (f'cannot create {what} in external schema "{schema}": it names a data catalog database; '
+                       "use CREATE EXTERNAL TABLE")
+                raise NotSupportedError(msg)
+        return None
+    if not isinstance(ast, exp.Alter) or (ast.args.get("kind") or "").upper() != "TABLE":
+        return None
+    table = ast.this
+    schema = (table.db or "").lower() or DEFAULT_SCHEMA
+    name = table.name if table.this.quoted else table.name.lower()
+    actions = ast.args.get("actions") or []
+    d = snap.external_tables.get((schema, name))
+    if d is None:
+        for action in actions:
+            if isinstance(action, exp.AlterRename):
+                new_name = action.this.name.lower()
+                if (schema, new_name) in snap.external_tables:
+                    msg = f'relation "{new_name}" already exists (an external table)'
+                    raise CatalogError(msg, sqlstate="42P07")
+        return None
+    session.check_privilege(schema, name, "ALTER")
+    txn = session.writer()
+    for action in actions:
+        if isinstance(action, exp.ColumnDef):
+            from warehouse.sql.external import _column
+
+            d = _with_columns(d, (_column(action),), replace=False)
+            _check_definition(d)
+            txn.put_external_table(d, replace=True)
+        elif isinstance(action, exp.Drop) and (action.args.get("kind") or "").upper() == "COLUMN":
+            for c in action.args.get("tables") or []:
+                cname = c.name.lower()
+                if cname in [p.name for p in d.partition_columns]:
+                    msg = f'cannot drop partition column "{cname}" of "{d.name}"'
+                    raise NotSupportedError(msg)
+                if cname not in [x.name for x in d.columns]:
+                    msg = f'column "{cname}" of relation "{d.name}" does not exist'
+                    raise ProgrammingError(msg, sqlstate="42703")
+                if len(d.columns) == 1:
+                    msg = f'cannot drop the last column of "{d.name}"'
+                    raise NotSupportedError(msg)
+                d = d.with_changes(columns=tuple(x for x in d.columns if x.name != cname))
+            _check_definition(d)
+            txn.put_external_table(d, replace=True)
+        elif isinstance(action, exp.AlterRename):
+            new_name = action.this.name.lower()
+            if _name_taken(txn.current(), schema, new_name):
+                msg = f'relation "{new_name}" already exists'
+                raise CatalogError(msg, sqlstate="42P07")
+            txn.drop_external_table(schema, d.name)
+            d = d.with_changes(name=new_name)
+            txn.put_external_table(d)
+        else:
+            msg = f"ALTER TABLE {action.sql(dialect='redshift')} is not supported for external tables"
+            raise NotSupportedError(msg)
+    return Result(status="ALTER TABLE")
+
+
+# ----- DROP SCHEMA ... DROP EXTERNAL DATABASE -------------------------------------------------------
+def _drop_external_database(session: Session, cmd: DropExternalDatabase) -> Result:
+    """Drop each schema and the data-catalog database it names.  The database's tables go
+    with it (CASCADE needed when there are any), in every external schema that names that
+    database; the objects in S3 stay."""
+    txn = session.writer()
+    notices = []
+    for name in cmd.schemas:
+        current = txn.current()
+        if name not in current.schemas:
+            if cmd.if_exists:
+                notices.append(f'schema "{name}" does not exist, skipping')
+                continue
+            msg = f'schema "{name}" does not exist'
+            raise CatalogError(msg, sqlstate="3F000")
+        session.check_privilege(name, "", "OWNER")
+        es = current.external_schemas.get(name)
+        if es is None:
+            notices.append(f'schema "{name}" is not an external schema: there is no external database to drop')
+            txn.drop_schema(name, cascade=cmd.cascade)
+            continue
+        sharing = {s for s, e in current.external_schemas.items() if e.database == es.database}
+        tables = sorted(k for k in current.external_tables if k[0] in sharing)
+        if tables and not cmd.cascade:
+            shown = ", ".join(f"{s}.{t}" for s, t in tables[:5]) + (" ..." if len(tables) > 5 else "")
+            msg = f'cannot drop external database "{es.database}" because it holds tables ({shown}); use CASCADE'
+            raise CatalogError(msg, sqlstate="2BP01")
+        for s, t in tables:
+            txn.drop_external_table(s, t)
+        txn.drop_schema(name, cascade=cmd.cascade)
+        notices.append(f'dropped external database "{es.database}"' + (f" and its {len(tables)} table(s); the objects stay where they are" if tables else ""))
+    return Result(status="DROP SCHEMA", notices=notices)
+
+
+# ----- CREATE EXTERNAL TABLE ... AS SELECT -----------------------------------------------------------
+def _hive_type_of(t: T.SqlType) -> str:
+    """The Hive type a query column gets in the data catalog (CETAS)."""
+    nested = getattr(t, "nested", None)
+    if nested is not None:
+        return str(nested)
+    k = t.kind
+    simple = {T.Kind.SMALLINT: "smallint", T.Kind.INTEGER: "int", T.Kind.BIGINT: "bigint", T.Kind.REAL: "float",
+              T.Kind.DOUBLE: "double", T.Kind.BOOLEAN: "boolean", T.Kind.DATE: "date", T.Kind.TIMESTAMP: "timestamp",
+              T.Kind.TIMESTAMPTZ: "timestamp", T.Kind.NULL: "string"}
+    if k in simple:
+        return simple[k]
+    if k is T.Kind.DECIMAL:
+        return f"decimal({t.precision},{t.scale})"
+    if k is T.Kind.VARCHAR:
+        return "string" if t.length is None or t.length >= 65535 else f"varchar({t.length})"
+    if k is T.Kind.CHAR:
+        return f"char({t.length or 1})"
+    msg = f"CREATE EXTERNAL TABLE AS: a column of type {t} cannot be written"
+    raise NotSupportedError(msg)
+
+
+def _create_table_as(session: Session, cmd: CreateExternalTable) -> Result:
+    """Redshift Spectrum's CETAS: run the query, write its rows under LOCATION (which must be
+    empty) as Parquet or delimited text (``PARTITIONED BY`` columns become ``k=v/`` folders,
+    registered as partitions), then define the table."""
+    import pyarrow.compute as pc
+
+    from loaders.objectstore import list_prefix
+    from loaders.rejects import LoadError
+    from loaders.writers import WriteOptions, write_files
+    from warehouse.catalog.external import ExternalColumn
+    from warehouse.errors import DataError, SyntaxError_
+    from warehouse.sql.dialect import parse
+
+    d = cmd.definition
+    schema = d.schema or DEFAULT_SCHEMA
+    txn = session.writer()
+    current = txn.current()
+    if schema not in current.schemas:
+        msg = f'schema "{schema}" does not exist'
+        raise CatalogError(msg, sqlstate="3F000")
+    session.check_privilege(schema, "", "CREATE")
+    if _name_taken(current, schema, d.name):
+        if cmd.if_not_exists:
+            return Result(status="CREATE EXTERNAL TABLE", notices=[f'relation "{d.name}" already exists, skipping'])
+        msg = f'relation "{d.name}" already exists'
+        raise CatalogError(msg, sqlstate="42P07")
+    fmt = d.format
+    if fmt not in ("PARQUET", "DELIMITED") or (fmt == "DELIMITED" and "lazy" not in d.serde.lower()):
+        msg = "CREATE EXTERNAL TABLE AS writes STORED AS PARQUET or TEXTFILE (ROW FORMAT DELIMITED) only"
+        raise NotSupportedError(msg)
+    statements = parse(cmd.query or "")
+    if len(statements) != 1 or not isinstance(statements[0], (exp.Select, exp.Union, exp.Intersect, exp.Except, exp.Subquery)):
+        raise SyntaxError_("CREATE EXTERNAL TABLE ... AS takes exactly one SELECT query", sqlstate="42601")
+    query = statements[0]
+    plan = session.plan_query(query, cmd.query or "", [])
+    fields = list(plan.fields)
+    if d.columns:  # a declared column list: names (and types: the values are cast to them)
+        if len(d.columns) != len(fields):
+            msg = f"CREATE EXTERNAL TABLE AS declares {len(d.columns)} columns but the query returns {len(fields)}"
+            raise ProgrammingError(msg, sqlstate="42601")
+        from warehouse.catalog.external import hive_sql_type
+
+        inner = query.sql(dialect="redshift")
+        select = ", ".join(f'CAST("_q"."{i}" AS {hive_sql_type(c.type)}) AS "{c.name}"' for i, c in enumerate(d.columns))
+        renamed = ", ".join(f'"{i}"' for i in range(len(fields)))
+        text = f"SELECT {select} FROM ({inner}) AS _q({renamed})"
+        query = parse(text)[0]
+        plan = session.plan_query(query, text, [])
+        columns = list(d.columns)
+    else:
+        columns = [ExternalColumn(f.name.lower(), _hive_type_of(f.type)) for f in fields]
+    names = [c.name for c in columns]
+    bad = [n for n in names if names.count(n) > 1 or n == "?column?"]
+    if bad:
+        msg = f'column name "{bad[0]}" is duplicated or missing in CREATE EXTERNAL TABLE AS; give every expression an alias'
+        raise ProgrammingError(msg, sqlstate="42701")
+    missing = [p for p in cmd.partition_names if p not in names]
+    if missing:
+        msg = f'PARTITIONED BY column "{missing[0]}" is not a column of the query'
+        raise ProgrammingError(msg, sqlstate="42703")
+    if len(cmd.partition_names) >= len(names):
+        raise ProgrammingError("CREATE EXTERNAL TABLE AS needs at least one column that is not a partition column", sqlstate="42601")
+    data_cols = tuple(c for c in columns if c.name not in cmd.partition_names)
+    part_cols = tuple(next(c for c in columns if c.name == p) for p in cmd.partition_names)
+    new = d.with_changes(schema=schema, owner=session.user, columns=data_cols, partition_columns=part_cols, partitions=())
+    _check_definition(new)
+    folder = new.location if new.location.endswith("/") else new.location + "/"
+    try:
+        existing = list_prefix(folder)
+    except LoadError as e:
+        raise DataError(f"CREATE EXTERNAL TABLE AS: {e}", sqlstate="58030") from None
+    if existing:
+        msg = (f"CREATE EXTERNAL TABLE AS: location {folder} is not empty ({len(existing)} object(s), e.g. "
+               f"{existing[0].url}); it must be empty (as in Redshift)")
+        raise ProgrammingError(msg, sqlstate="55000")
+    result = session.run_plan(plan)
+    result = result.rename_columns(names)
+    rows = result.num_rows
+    if fmt == "PARQUET":
+        opts, ext = WriteOptions(format="PARQUET"), ".parquet"
+    else:
+        sp = new.serde_properties
+        opts = WriteOptions(format="TEXT", delimiter=sp.get("field.delim", "\x01"), null_as=sp.get("serialization.null.format", "\\N"),
+                            escape="escape.delim" in sp)
+        ext = ""
+    stem = f"{session.last_query_id:06d}_part_"
+    files: list = []
+    partitions: list[tuple[tuple[str, ...], str]] = []
+    try:
+        if not part_cols:
+            if rows:
+                files = write_files(result, lambda n: f"{folder}{stem}{n:02d}{ext}", opts)
+        elif rows:
+            keys = result.select(list(cmd.partition_names))
+            groups = keys.group_by(list(cmd.partition_names)).aggregate([]).to_pylist()
+            data = result.select([c.name for c in data_cols])
+            for g in sorted(groups, key=lambda g: [(v is None, str(v)) for v in g.values()]):
+                mask = None
+                for k, v in g.items():
+                    m = pc.is_null(result[k]) if v is None else pc.fill_null(pc.equal(result[k], v), False)
+                    mask = m if mask is None else pc.and_(mask, m)
+                values = tuple("__HIVE_DEFAULT_PARTITION__" if v is None else _partition_text(v) for v in g.values())
+                where = folder + partition_name(new, values) + "/"
+                files += write_files(data.filter(mask), lambda n, w=where: f"{w}{stem}{n:02d}{ext}", opts)
+                partitions.append((values, where))
+    except LoadError as e:
+        raise DataError(f"CREATE EXTERNAL TABLE AS failed: {e}", sqlstate="58030") from None
+    new = new.with_changes(partitions=tuple(sorted(partitions)))
+    txn.put_external_table(new)
+    note = f"{rows} row(s) written to {len(files)} object(s) under {folder}"
+    if partitions:
+        note += f" in {len(partitions)} partition(s)"
+    return Result(status="CREATE EXTERNAL TABLE", rowcount=rows, notices=[note])
+
+
+def _partition_text(v: object) -> str:
+    """A partition value as text (dates ISO, booleans true/false as Hive)."""
+    import datetime as dt
+
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, dt.datetime):
+        return v.isoformat(sep=" ")
+    return str(v)
