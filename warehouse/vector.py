@@ -80,13 +80,9 @@ class Vector:
         return Vector(self.type, data, valid, self.dictionary)
 
     def filter(self, mask: np.ndarray) -> Vector:
-        """Rows where the bool ``mask`` is True."""
-        return Vector(
-            self.type,
-            self.data[mask],
-            None if self.valid is None else self.valid[mask],
-            self.dictionary,
-        )
+        """Rows where the bool ``mask`` is True (positions first, then a gather: several
+        times faster than numpy's boolean indexing when about half the rows pass)."""
+        return self.take(np.flatnonzero(mask))
 
     def slice(self, start: int, stop: int) -> Vector:
         """A zero-copy view of rows [start, stop)."""
@@ -154,8 +150,8 @@ class Batch:
         return Batch([c.take(indices) for c in self.columns], len(indices))
 
     def filter(self, mask: np.ndarray) -> Batch:
-        n = int(np.count_nonzero(mask))
-        return Batch([c.filter(mask) for c in self.columns], n)
+        """Rows where the bool ``mask`` is True: their positions once, then one gather a column."""
+        return self.take(np.flatnonzero(mask))
 
     def slice(self, start: int, stop: int) -> Batch:
         stop = min(stop, self.length)

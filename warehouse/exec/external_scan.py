@@ -201,7 +201,7 @@ def scan_external(
             if name in pcols:
                 cols.append(_constant(pcols[name], values.get(name), f.type, n))
             else:
-                cols.append(vector_from_arrow(chunk.table.column(data_columns.index(name)), f.type))
+                cols.append(_vector(chunk.table.column(data_columns.index(name)), f.type))
         return then(Batch(cols, n))
 
     try:
@@ -226,6 +226,19 @@ def scan_external(
     if unmatched:
         notices.append(f'external table "{d.name}": {unmatched} line(s) did not match input.regex and read as rows of NULLs')
     return results, notices
+
+
+def _vector(col: pa.ChunkedArray, t: SqlType) -> Vector:
+    """A chunk's column as a vector.  A Parquet string column read as a dictionary (one
+    dictionary per row group, unique by construction: Parquet writers and Arrow's reader
+    build it with a hash table) becomes codes and dictionary as they are, without hashing
+    its values again as ``vector_from_arrow`` does for dictionaries of unknown origin."""
+    if t.is_string and col.num_chunks == 1 and pa.types.is_dictionary(col.type) and pa.types.is_string(col.type.value_type):
+        arr = col.chunk(0)
+        codes = arr.indices.fill_null(0).to_numpy(zero_copy_only=False).astype(np.int32, copy=False)
+        valid = None if arr.null_count == 0 else arr.is_valid().to_numpy(zero_copy_only=False)
+        return Vector(t, codes, valid, arr.dictionary)
+    return vector_from_arrow(col, t)
 
 
 def _now() -> Any:
