@@ -235,7 +235,8 @@ def _vector(col: pa.ChunkedArray, t: SqlType) -> Vector:
     its values again as ``vector_from_arrow`` does for dictionaries of unknown origin."""
     if t.is_string and col.num_chunks == 1 and pa.types.is_dictionary(col.type) and pa.types.is_string(col.type.value_type):
         arr = col.chunk(0)
-        codes = arr.indices.fill_null(0).to_numpy(zero_copy_only=False).astype(np.int32, copy=False)
+        indices = arr.indices.fill_null(0) if arr.null_count else arr.indices
+        codes = indices.to_numpy(zero_copy_only=False).astype(np.int32, copy=False)
         valid = None if arr.null_count == 0 else arr.is_valid().to_numpy(zero_copy_only=False)
         return Vector(t, codes, valid, arr.dictionary)
     return vector_from_arrow(col, t)

@@ -242,6 +242,9 @@ def _create_table(text: str) -> CreateExternalTable:
                     serde_props[key] = _text(v)
             if "field.delim" in serde_props:
                 serde_props.setdefault("serialization.format", serde_props["field.delim"])
+        elif isinstance(p, exp.SerdeProperties):  # ROW FORMAT DELIMITED ... WITH SERDEPROPERTIES (...)
+            for item in p.expressions:
+                serde_props[item.name] = _text(item.args.get("value"))
         elif isinstance(p, exp.FileFormatProperty):
             if isinstance(p.this, exp.InputOutputFormat):
                 input_format = _text(p.this.args.get("input_format"))
