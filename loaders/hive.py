@@ -323,6 +323,8 @@ def _json(objects: list[SourceObject], spec: LoadSpec, wanted: list[int], fmt: H
     sub = replace(_convert_spec(spec, wanted), format="JSON", format_arg="auto ignorecase" if fmt.json_ignore_case else "auto", null_as="\\N")
     if fmt.dots_in_keys or fmt.invalid_as_null:
         sub = replace(sub, options={**sub.options, "hive.dots_in_keys": fmt.dots_in_keys, "hive.invalid_as_null": fmt.invalid_as_null})
+    # the engine keeps strings as dictionary codes: the JSON fast path hands them over encoded
+    sub = replace(sub, options={**sub.options, "json.dictionary_strings": True})
     mapping = dict(fmt.json_mapping)
     names = sub.names
 
@@ -405,8 +407,24 @@ def _columnar(obj: SourceObject, spec: LoadSpec, kind: str, row_filter: Any = No
     except LoadError:
         raise
     except (OSError, pa.ArrowException) as e:
-        msg = f"cannot read {kind} data: {str(e).splitlines()[0]}"
+        where = _failing_row_group(dataset, read) if kind == "PARQUET" else ""
+        msg = f"cannot read {kind} data{where}: {str(e).splitlines()[0]}"
         raise LoadError(msg, filename=obj.url) from None
+
+
+def _failing_row_group(dataset: ds.Dataset, columns: list[str]) -> str:
+    """`` in row group i of n`` for the first row group of ``dataset`` that does not decode
+    (read again one group at a time: only on the error path), or ``""``."""
+    try:
+        groups = [g for f in dataset.get_fragments() for g in f.split_by_row_group()]
+    except (OSError, pa.ArrowException):
+        return ""
+    for g in groups:
+        try:
+            g.to_table(columns=columns, schema=dataset.schema)
+        except (OSError, pa.ArrowException):
+            return f" in row group {g.row_groups[0].id} of {len(groups)}"
+    return ""
 
 
 @dataclass

@@ -126,3 +126,20 @@ def test_partitions_read_are_logged(s3, con):
     cur.execute("SELECT total_partitions, qualified_partitions FROM svl_s3partition ORDER BY query DESC LIMIT 1")
     assert cur.fetchone() == (4, 2)
     assert _last_summary(cur)[:3] == (100, 100, 2)
+
+
+def test_a_corrupt_row_group_is_named(tmp_path, con):
+    """Parquet that does not decode: the error names the object and the row group."""
+    path = tmp_path / "t" / "a.parquet"
+    path.parent.mkdir()
+    path.write_bytes(_parquet(_table(0, 4 * GROUP)))
+    data = bytearray(path.read_bytes())
+    start = pq.ParquetFile(path).metadata.row_group(2).column(0).data_page_offset
+    data[start + 20 : start + 200] = b"\xab" * 180
+    path.write_bytes(bytes(data))
+    cur = con.cursor()
+    cur.execute(f"CREATE EXTERNAL TABLE broken (k bigint, tag string) STORED AS PARQUET LOCATION '{path.parent}/'")
+    with pytest.raises(warehouse.DataError, match=r"cannot read PARQUET data in row group 2 of 4: .*a\.parquet"):
+        cur.execute("SELECT sum(k) FROM broken")
+    cur.execute("SELECT count(*) FROM broken WHERE k < 5000")  # row group 0 only: pruned past the damage
+    assert cur.fetchone() == (5000,)
