@@ -77,19 +77,56 @@ def groups_by_distkey(plan: Aggregate) -> bool:
 
 def _partial(plan: Aggregate, batch: Batch) -> Batch:
     """One slice's groups: keys, then per aggregate its partial state columns
-    (sum -> sum, count; avg -> sum, count; count -> count; min/max -> value)."""
+    (sum -> sum, count; avg -> sum, count; count -> count; min/max -> value).  An argument
+    used by several aggregates is evaluated once, and rows per group are counted once for
+    every argument without NULLs."""
     keys = [evaluate_vector(g, batch) for g in plan.groups]
     ids, ngroups, out = _group(keys, batch.length)
+    args = _ArgCache(batch)
+    rows: list[np.ndarray] = []
+
+    def counts_of(arg: Vector | None) -> np.ndarray:
+        if arg is not None and arg.valid is not None:
+            return K.count_valid(ids, ngroups, arg.valid)
+        if not rows:
+            rows.append(K.count(ids, ngroups))
+        return rows[0]
+
     for call in plan.aggs:
-        arg = evaluate_vector(call.arg, batch) if call.arg is not None else None
+        arg = args.get(call.arg)
         if call.fn in ("sum", "avg"):
             assert arg is not None
             sum_type = _sum_type(arg)
-            out.append(_sum(sum_type, arg, ids, ngroups))
-            out.append(aggregate(AggregateCall("count", call.arg, False, T.BIGINT), arg, ids, ngroups, batch.length))
+            sums, valid_counts = _sums(arg, ids, ngroups)
+            counts = valid_counts if valid_counts is not None else counts_of(arg)
+            valid = counts > 0
+            out.append(Vector(sum_type, sums.astype(sum_type.numpy_dtype, copy=False), None if valid.all() else valid))
+            out.append(Vector(T.BIGINT, counts))
+        elif call.fn in ("count_star", "count") and not call.distinct:
+            out.append(Vector(T.BIGINT, counts_of(arg)))
         else:
             out.append(aggregate(call, arg, ids, ngroups, batch.length))
     return Batch(out, ngroups)
+
+
+class _ArgCache:
+    """Aggregate arguments evaluated over a batch, each distinct expression once
+    (``SUM(x)`` and ``AVG(x)``, TPC-H Q1's repeated price expressions)."""
+
+    def __init__(self, batch: Batch) -> None:
+        self.batch = batch
+        self.done: dict[object, Vector] = {}
+
+    def get(self, expr: object) -> Vector | None:
+        if expr is None:
+            return None
+        try:
+            hit = self.done.get(expr)
+        except TypeError:  # an unhashable expression: evaluate it every time
+            return evaluate_vector(expr, self.batch)  # type: ignore[arg-type]
+        if hit is None:
+            hit = self.done[expr] = evaluate_vector(expr, self.batch)  # type: ignore[arg-type]
+        return hit
 
 
 def _group(keys: list[Vector], n: int) -> tuple[np.ndarray, int, list[Vector]]:
@@ -166,9 +203,9 @@ def _aggregate_batch(plan: Aggregate, batch: Batch) -> Batch:
         ids = np.zeros(batch.length, dtype=np.int64)
         ngroups = 1
         out = []
+    args = _ArgCache(batch)
     for call in plan.aggs:
-        arg = evaluate_vector(call.arg, batch) if call.arg is not None else None
-        out.append(aggregate(call, arg, ids, ngroups, batch.length))
+        out.append(aggregate(call, args.get(call.arg), ids, ngroups, batch.length))
     return Batch(out, ngroups)
 
 
