@@ -128,8 +128,9 @@ class WarehouseEngine(Engine):
 
     def __init__(self, args, data):
         super().__init__(args, data)
+        suffix = "-external" if getattr(args, "external", False) else ""
         self.db_dir = Path(args.db_dir) if args.db_dir else (
-            REPO_ROOT / "bench" / "data" / f"tpch-sf{scale_name(args.scale)}.wh")
+            REPO_ROOT / "bench" / "data" / f"tpch-sf{scale_name(args.scale)}{suffix}.wh")
         self.con = None
 
     def connect_kwargs(self) -> dict:

@@ -21,7 +21,7 @@ from warehouse.optimizer.factor_or import factor_or
 from warehouse.plan.bind_expr import ExprBinder, ExprContext, position_of, type_from_ast
 from warehouse.plan.expressions import Call, ColumnRef, Expr, Literal, column_indexes, split_conjuncts
 from warehouse.plan.joins import Rel, build_pool, estimate, join_rels
-from warehouse.plan.logical import ArrowScan, ExternalScan, Field, Join, Limit, Plan, Project, Scan, SetOp, Sort, Values
+from warehouse.plan.logical import ArrowScan, ExternalScan, Field, Filter, Join, Limit, Plan, Project, Scan, SetOp, Sort, Values
 from warehouse.plan.scope import Entry, Scope, is_outer
 from warehouse.plan.select_block import Block, SelectBlock, _output_position, _sort_key
 
@@ -160,6 +160,15 @@ class Binder:
                 for g, name, f in zip(r.cols, plan.columns, plan.fields):
                     if f.type.is_integer and g in keys:
                         out[g] = column_ndv(plan.table, name)
+            base = plan
+            while isinstance(base, Filter):  # filters keep the scan's column layout
+                base = base.child
+            if isinstance(base, ExternalScan) and len(rels) > 1:
+                from warehouse.exec.external_stats import external_column_ndv
+
+                for g, name, f in zip(r.cols, base.columns, base.fields):
+                    if f.type.is_integer and g in keys and (n := external_column_ndv(base, name)) is not None:
+                        out[g] = n
         return out
 
     # ----- FROM ----------------------------------------------------------------------

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from warehouse.plan.expressions import Call, ColumnRef, Expr, column_indexes, remap_columns
+from warehouse.plan.expressions import Call, ColumnRef, Expr, column_indexes, remap_columns, split_conjuncts
 from warehouse.plan.logical import ExternalScan, Filter, Join, Plan, Scan
 from warehouse.plan.scope import OUTER_BASE
 
@@ -73,7 +73,20 @@ def estimate(plan: Plan) -> float:
         for f in plan.filters:
             rows *= SELECTIVITY.get(f.fn if isinstance(f, Call) else "", 0.5)
         return max(rows, 1.0)
+    if isinstance(plan, ExternalScan):
+        from warehouse.exec.external_stats import estimate_rows
+
+        return estimate_rows(plan)
     if isinstance(plan, Filter):
+        base, conjuncts = plan, []
+        while isinstance(base, Filter):
+            conjuncts += split_conjuncts(base.predicate)
+            base = base.child
+        if isinstance(base, ExternalScan):  # the same selectivities as filters pushed into a Scan
+            rows = estimate(base)
+            for f in conjuncts:
+                rows *= SELECTIVITY.get(f.fn if isinstance(f, Call) else "", 0.5)
+            return max(rows, 1.0)
         return max(estimate(plan.child) * 0.5, 1.0)
     if isinstance(plan, Join):
         if plan.kind in ("semi", "anti", "anti_null_aware", "mark"):
@@ -99,7 +112,9 @@ def add_filter(rel: Rel, predicate: Expr) -> Rel:
         from warehouse.exec.external_scan import prune_partitions
 
         prune_partitions(base, local)  # the Filter stays: it is exact either way
-    return Rel(Filter(rel.plan, local), rel.cols, max(rel.est * 0.5, 1.0))
+    filtered = Filter(rel.plan, local)
+    est = estimate(filtered) if isinstance(base, ExternalScan) else max(rel.est * 0.5, 1.0)
+    return Rel(filtered, rel.cols, est)
 
 
 def _equi_sides(conj: Expr, a: set[int], b: set[int]) -> tuple[Expr, Expr] | None:
