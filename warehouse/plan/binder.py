@@ -21,7 +21,7 @@ from warehouse.optimizer.factor_or import factor_or
 from warehouse.plan.bind_expr import ExprBinder, ExprContext, position_of, type_from_ast
 from warehouse.plan.expressions import Call, ColumnRef, Expr, Literal, column_indexes, split_conjuncts
 from warehouse.plan.joins import Rel, build_pool, estimate, join_rels
-from warehouse.plan.logical import ArrowScan, ExternalScan, Field, Filter, Join, Limit, Plan, Project, Scan, SetOp, Sort, Values
+from warehouse.plan.logical import ArrowScan, ExternalScan, Field, Filter, Join, Limit, Plan, Project, Scan, SetOp, Sort, Unnest, Values
 from warehouse.plan.scope import Entry, Scope, is_outer
 from warehouse.plan.select_block import Block, SelectBlock, _output_position, _sort_key
 
@@ -52,6 +52,8 @@ class Binder:
         self.ctes: list[dict[str, tuple[exp.Expression, list[str]]]] = []
         self.view_depth = 0
         self.volatile = False  # True when the plan depends on data (cannot be cached)
+        # CTEs computed once per statement (``_plan_cte_reuse``): key -> their rows, None until run
+        self.cte_reuse: dict[tuple[int, str], Plan | None] = {}
 
     # =========================================================================== queries
     def bind_query(self, node: exp.Expression, parent: Scope | None = None) -> Block:
@@ -59,6 +61,7 @@ class Binder:
         with_ = node.args.get("with_") or node.args.get("with")
         if with_ is not None:
             self.ctes.append(self._cte_map(with_))
+            self._plan_cte_reuse(node, self.ctes[-1])
             try:
                 return self._bind_query_inner(node, parent)
             finally:
@@ -77,6 +80,19 @@ class Binder:
             return Block(self._bind_values(node))
         msg = f"statement {node.key.upper()} is not a query"
         raise NotSupportedError(msg)
+
+    def _plan_cte_reuse(self, node: exp.Expression, ctes: dict[str, tuple[exp.Expression, list[str]]]) -> None:
+        """Mark the CTEs to run once: referenced twice or more and aggregating (TPC-H Q15's
+        ``revenue0``, read by the query and by its MAX subquery).  Their rows are computed
+        at the first reference (like a scalar subquery, at bind time) and every reference
+        reads them; other CTEs are inlined, so filters still push into their scans."""
+        refs: dict[str, int] = {}
+        for t in node.find_all(exp.Table):
+            if not t.db and isinstance(t.this, exp.Identifier):
+                refs[t.name.lower()] = refs.get(t.name.lower(), 0) + 1
+        for name, (ast, _) in ctes.items():
+            if refs.get(name, 0) >= 2 and self.run_plan is not None and (ast.find(exp.AggFunc) is not None or ast.args.get("group")):
+                self.cte_reuse[(id(ctes), name)] = None
 
     def _cte_map(self, with_: exp.With) -> dict[str, tuple[exp.Expression, list[str]]]:
         if with_.args.get("recursive"):
@@ -288,13 +304,21 @@ class Binder:
             for ctes in reversed(self.ctes):
                 if name in ctes:
                     ast, names = ctes[name]
-                    saved = self.ctes
-                    self.ctes = [c for c in saved[: saved.index(ctes)]] + [{k: v for k, v in ctes.items() if k != name}]
-                    try:
-                        block = self.bind_query(ast)
-                    finally:
-                        self.ctes = saved
-                    plan = block.plan
+                    reuse_key = (id(ctes), name)
+                    done = self.cte_reuse.get(reuse_key)
+                    if done is not None:
+                        plan = done
+                    else:
+                        saved = self.ctes
+                        self.ctes = [c for c in saved[: saved.index(ctes)]] + [{k: v for k, v in ctes.items() if k != name}]
+                        try:
+                            block = self.bind_query(ast)
+                        finally:
+                            self.ctes = saved
+                        plan = block.plan
+                        if reuse_key in self.cte_reuse and not block.correlations:
+                            plan = ArrowScan(self.run_plan(plan), list(plan.fields), f"WITH {name} (computed once)")
+                            self.cte_reuse[reuse_key] = plan
                     if names:
                         plan = _rename(plan, [Field(names[i] if i < len(names) else f.name, f.type) for i, f in enumerate(plan.fields)])
                     return plan, name
