@@ -108,6 +108,10 @@ def test_an_empty_result_and_a_join_stream_too(sorted_parquet):
     cur = sorted_parquet.cursor()
     cur.execute("SELECT tag, count(*) FROM facts WHERE k > 10 * 1000 * 1000 GROUP BY tag")
     assert cur.fetchall() == []
+    cur.execute("SELECT count(*), count(tag), sum(k), min(k), max(d), avg(price) FROM facts WHERE k > 10 * 1000 * 1000")
+    assert cur.fetchall() == [(0, 0, None, None, None, None)]  # a global aggregate has its row even over nothing
+    cur.execute("SELECT count(*), sum(k), min(tag), max(d), avg(price) FROM facts WHERE k < 10")
+    assert cur.fetchall() == [(10, 45, "t0", dt.date(2024, 1, 1), decimal.Decimal("0.05"))]
     cur.execute("CREATE TABLE tags (tag varchar(4), label varchar(10))")
     cur.execute("INSERT INTO tags VALUES ('t0', 'zero'), ('t1', 'one')")
     cur.execute("SELECT label, count(*) FROM facts JOIN tags USING (tag) WHERE k < 700 GROUP BY label ORDER BY label")
