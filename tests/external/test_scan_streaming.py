@@ -147,3 +147,12 @@ def test_a_corrupt_row_group_is_named(tmp_path, con):
         cur.execute("SELECT sum(k) FROM broken")
     cur.execute("SELECT count(*) FROM broken WHERE k < 5000")  # row group 0 only: pruned past the damage
     assert cur.fetchone() == (5000,)
+
+
+def test_an_empty_location_reads_as_empty_with_a_notice(s3, con):
+    put(s3, "lake", "other/x.parquet", _parquet(_table(0, 10)))
+    cur = con.cursor()
+    cur.execute("CREATE EXTERNAL TABLE nothing (k bigint) STORED AS PARQUET LOCATION 's3://lake/no/such/prefix/'")
+    cur.execute("SELECT count(*) FROM nothing")
+    assert cur.fetchone() == (0,)
+    assert any("no data objects under s3://lake/no/such/prefix/" in n for n in cur.notices)

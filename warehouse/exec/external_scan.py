@@ -182,7 +182,8 @@ def scan_external(
     wanted = [names.index(c) for c in data_columns] or [0]  # one column at least, for the row count
     fmt = hive_format(d)
     started = _now()
-    by_url, objects, total_partitions, qualified = _objects(plan)
+    notices: list[str] = []
+    by_url, objects, total_partitions, qualified = _objects(plan, notices)
     counts = [0, 0, 0, 0, 0, 0, 0]  # skipped, nulled, unmatched, malformed, rows, splits read, splits in all
     lock = threading.Lock()
     pcols = {c.name: c for c in d.partition_columns}
@@ -216,7 +217,6 @@ def scan_external(
         "s3_scanned_bytes": sum(o.size for o in objects), "files": len(objects), "splits": splits, "total_splits": total_splits,
         "total_partitions": total_partitions, "qualified_partitions": qualified,
     })
-    notices = []
     if skipped:
         notices.append(f'external table "{d.name}": {skipped} malformed row(s) skipped')
     if nulled:
@@ -248,10 +248,10 @@ def _now() -> Any:
     return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
 
 
-def _objects(plan: ExternalScan) -> tuple[dict[str, dict[str, str]], list[SourceObject], int, int]:
+def _objects(plan: ExternalScan, notices: list[str]) -> tuple[dict[str, dict[str, str]], list[SourceObject], int, int]:
     """The objects to read (of the partitions left after pruning), per object URL its
     partition values, how many partitions the table has (projected: the projection's
-    domain) and how many qualified."""
+    domain) and how many qualified; a location holding nothing adds to ``notices``."""
     d = plan.table
     pnames = [c.name for c in d.partition_columns]
     projected = projection_of(d) is not None
@@ -269,13 +269,20 @@ def _objects(plan: ExternalScan) -> tuple[dict[str, dict[str, str]], list[Source
         listed = _list_locations([loc for loc, _ in sources]) if projected else None
         by_url: dict[str, dict[str, str]] = {}
         objects: list[SourceObject] = []
+        empty: list[str] = []
         for location, values in sources:
-            for o in listed.get(location, []) if listed is not None else list_location(location):
+            found = listed.get(location, []) if listed is not None else list_location(location)
+            if not found:
+                empty.append(location)
+            for o in found:
                 if o.url not in by_url:
                     by_url[o.url] = values
                     objects.append(o)
     except LoadError as e:
         raise DataError(f'external table "{d.schema}.{d.name}": {e}', sqlstate="XX000") from None
+    if empty and not projected:  # Athena and Spectrum read an empty location as no rows: say so
+        where = f"under {empty[0]}" if len(empty) == 1 else f"under {len(empty)} partition locations (e.g. {empty[0]})"
+        notices.append(f'external table "{d.name}": no data objects {where}; it reads as empty')
     return by_url, objects, total, len(sources) if d.partition_columns else 0
 
 
