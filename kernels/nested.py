@@ -8,8 +8,13 @@ data buffer and offsets).  These kernels walk the JSON without building objects:
   missing key, an index out of range, a JSON ``null``, or a value of another shape).
 - ``json_length``: the number of elements of an array or members of an object; ``-1`` for
   anything else.
-- ``lower_object_keys``: lower-case the ASCII letters of every object key, at every depth,
-  in place (the JSON SerDe's case-insensitive keys, for struct fields inside columns).
+- ``lower_object_keys``: lower-case the ASCII letters of the object keys inside the values
+  of some top-level keys, at every depth, in place (the JSON SerDe's case-insensitive keys,
+  for struct fields and map keys inside nested columns).
+- ``json_elements``, ``json_kinds``: every element/member of each value in one pass, and
+  each value's JSON kind (for building Arrow arrays from the text, ``loaders.nested``).
+- ``unnest_rows``: the output rows of an UNNEST (each input row repeated by its element
+  count, with the element's position), for ``warehouse/exec/unnest.py``.
 
 The input is trusted to be JSON (the engine's canonical text); malformed text yields
 ``-1`` rather than an error.
@@ -261,12 +266,33 @@ def gather_spans(data, starts, ends):
 
 
 @njit(nogil=True, cache=True)
-def lower_object_keys(buf):
-    """Lower-case the ASCII letters of every object key in ``buf`` (records one per line),
-    in place.  Deeper than 255 levels keys are left as they are."""
+def _is_listed(buf, a, b, kdata, koffs):
+    for j in range(len(koffs) - 1):
+        s = koffs[j]
+        e = koffs[j + 1]
+        if e - s != b - a:
+            continue
+        same = True
+        for m in range(b - a):
+            if buf[a + m] != kdata[s + m]:
+                same = False
+                break
+        if same:
+            return True
+    return False
+
+
+@njit(nogil=True, cache=True)
+def lower_object_keys(buf, kdata, koffs):
+    """Lower-case the ASCII letters of the object keys inside the values of the listed
+    top-level keys (``kdata[koffs[j]:koffs[j + 1]]``, as the records spell them), at every
+    depth, in place; ``buf`` holds records one per line.  Other values (a string column
+    holding an object's text) are left as they are.  Deeper than 255 levels keys are left
+    as they are."""
     stack = np.zeros(256, np.uint8)  # per depth: 1 an object, 2 an array
     depth = 0
     expect_key = False
+    deep = False
     i = 0
     n = len(buf)
     while i < n:
@@ -274,7 +300,9 @@ def lower_object_keys(buf):
         if c == _QUOTE:
             key = expect_key
             expect_key = False
+            lower = key and deep and depth >= 2
             i += 1
+            a = i
             while i < n:
                 c = buf[i]
                 if c == _QUOTE:
@@ -282,9 +310,11 @@ def lower_object_keys(buf):
                 if c == _BACKSLASH:
                     i += 2
                     continue
-                if key and c >= 65 and c <= 90:
+                if lower and c >= 65 and c <= 90:
                     buf[i] = c + 32
                 i += 1
+            if key and depth == 1:
+                deep = _is_listed(buf, a, min(i, n), kdata, koffs)
             i += 1
             continue
         if c == _LBRACE or c == _LBRACKET:
@@ -301,6 +331,7 @@ def lower_object_keys(buf):
         elif c == _NL:
             depth = 0
             expect_key = False
+            deep = False
         i += 1
 
 
@@ -347,3 +378,66 @@ def json_elements(data, starts, ends):
             i = _skip_space(data, i, e)
             i = _skip_space(data, i + 1, e)  # past ','
     return owner, vs, ve, ks, ke
+
+
+@njit(nogil=True, cache=True)
+def json_kinds(data, starts, ends):
+    """Per value: -1 none (a negative start), 0 JSON null, 1 object, 2 array, 3 string,
+    4 number, 5 true/false, 6 anything else."""
+    n = len(starts)
+    out = np.empty(n, np.int8)
+    for k in range(n):
+        s = starts[k]
+        if s < 0:
+            out[k] = -1
+            continue
+        i = _skip_space(data, s, ends[k])
+        if i >= ends[k]:
+            out[k] = -1
+            continue
+        c = data[i]
+        if c == _LBRACE:
+            out[k] = 1
+        elif c == _LBRACKET:
+            out[k] = 2
+        elif c == _QUOTE:
+            out[k] = 3
+        elif c == 110:  # n(ull)
+            out[k] = 0
+        elif c == 116 or c == 102:  # t(rue) f(alse)
+            out[k] = 5
+        elif c == 45 or (c >= 48 and c <= 57):
+            out[k] = 4
+        else:
+            out[k] = 6
+    return out
+
+
+@njit(nogil=True, cache=True)
+def unnest_rows(counts, outer):
+    """The rows of an UNNEST: row ``r`` repeated ``counts[r]`` times (once with ordinal -1
+    when it has none and ``outer``: LEFT JOIN UNNEST keeps it).  Returns ``(parent,
+    ordinal)``: each output row's input row and 0-based element position."""
+    n = len(counts)
+    total = 0
+    for r in range(n):
+        c = counts[r]
+        if c > 0:
+            total += c
+        elif outer:
+            total += 1
+    parent = np.empty(total, np.int64)
+    ordinal = np.empty(total, np.int64)
+    j = 0
+    for r in range(n):
+        c = counts[r]
+        if c > 0:
+            for p in range(c):
+                parent[j] = r
+                ordinal[j] = p
+                j += 1
+        elif outer:
+            parent[j] = r
+            ordinal[j] = -1
+            j += 1
+    return parent, ordinal

@@ -2,7 +2,7 @@
 
 Run ``python -m kernels.warmup`` at install time: the first run compiles and writes numba's
 cache files next to the modules (``__pycache__``); later processes load them, so the first
-query does not pay seconds of JIT. Signatures covered: int64 keys with k=1 and k=2, masked and
+query does not pay seconds of JIT (nested-value queries included). Signatures covered: int64 keys with k=1 and k=2, masked and
 unmasked aggregates, int64 and float64 values, writable and read-only value arrays (arrays
 viewed zero-copy from Arrow are read-only, which numba types separately).
 """
@@ -12,7 +12,7 @@ import time
 
 import numpy as np
 
-from kernels import aggregate, hash_table, hashing, join, json_split, sort, window
+from kernels import aggregate, hash_table, hashing, join, json_split, nested, sort, window
 
 
 def _ro(a):
@@ -80,7 +80,29 @@ def warmup():
     text = np.frombuffer(b'{"a":1}\n{"b":[2]}', np.uint8)  # read-only, as COPY passes bytes
     starts, ends, _, flags, _, _, _ = json_split.scan_records(text, True, 1 << 22)
     json_split.join_records(text, starts, ends, flags, False)
+    _nested()
     return time.perf_counter() - t0
+
+
+def _nested():
+    """The JSON-walking kernels of nested values (``kernels/nested.py``): the text as a
+    read-only view of an Arrow buffer (how ``functions.nested`` and ``loaders.nested``
+    pass it) and as a writable array, keys likewise."""
+    raw = b'[1,{"a":[2,null]},"x"] {"k":1,"a":null}'
+    starts = np.array([0, 23], np.int64)
+    ends = np.array([22, len(raw)], np.int64)
+    koffs = np.array([0, 1], np.int64)
+    for data in (np.frombuffer(raw, np.uint8), np.frombuffer(raw, np.uint8).copy()):
+        nested.json_length(data, starts, ends)
+        nested.json_kinds(data, starts, ends)
+        nested.gather_spans(data, starts, ends)
+        owner, vs, ve, ks, ke = nested.json_elements(data, starts, ends)
+        for kdata in (np.frombuffer(b"a", np.uint8), np.zeros(1, np.uint8)):
+            nested.json_child(data, starts, ends, True, kdata, koffs, np.zeros(1, np.int64))
+            nested.json_child(data, vs, ve, False, kdata, koffs, np.array([-1], np.int64))
+    buf = np.frombuffer(b'{"s":{"A":1}}\n', np.uint8).copy()
+    nested.lower_object_keys(buf, np.frombuffer(b"s", np.uint8), koffs)
+    nested.unnest_rows(np.array([2, 0, 1], np.int64), True)
 
 
 def main():

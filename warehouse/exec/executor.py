@@ -175,6 +175,7 @@ def _dispatch() -> dict[type, Callable[[Any, ExecContext], Batch]]:
     from warehouse.exec.sort import execute_sort
     from warehouse.exec.window import execute_window
     from warehouse.exec.external_scan import execute_external_scan
+    from warehouse.exec.unnest import execute_unnest
 
     return {
         L.Scan: execute_scan,
@@ -189,6 +190,7 @@ def _dispatch() -> dict[type, Callable[[Any, ExecContext], Batch]]:
         L.Limit: _limit,
         L.SetOp: execute_setop,
         L.Window: execute_window,
+        L.Unnest: execute_unnest,
     }
 
 

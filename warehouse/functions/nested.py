@@ -16,6 +16,11 @@ SQL (bound in ``plan/bind_expr.py``)   function
 ``element_at(m, k)``                   as ``m[k]``
 ``cardinality(x)``,                    elements of an array / entries of a map (BIGINT)
 ``get_array_length(x)``
+``contains(arr, x)``                   whether an element equals ``x`` (converted to the
+                                       element type); NULL when none does and one is NULL
+``array_join(arr, sep[, null])``       the elements as text joined by ``sep`` (NULL
+                                       elements left out, or written as ``null``)
+``map_keys(m)``, ``map_values(m)``     the keys / values as an array (JSON text)
 =====================================  ===================================================
 
 A result of a nested type (``s.items``, ``arr[1]`` of an ``array<struct<...>>``) is the
@@ -27,7 +32,8 @@ How it runs: the JSON is walked by ``kernels.nested.json_child`` over the bytes 
 vector's dictionary (each distinct value once) when the field/index/key is a constant,
 or over every row when it varies; the spans found become the result with pyarrow compute
 (unquoting, casts).  Only a string holding a backslash escape is decoded by Python's
-``json``, value by value.
+``json``, value by value.  UNNEST (``exec/unnest.py``) uses the same helpers
+(``text_buffers``, ``key_buffers``, ``spans_to_arrow``).
 """
 
 from __future__ import annotations
@@ -39,7 +45,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from kernels.nested import gather_spans, json_child, json_length
+from kernels.nested import gather_spans, json_child, json_elements, json_length
 from warehouse import types as T
 from warehouse.errors import BinderError
 from warehouse.functions.base import as_vec
@@ -48,13 +54,22 @@ from warehouse.plan.expressions import Expr, Literal
 from warehouse.types import SqlType
 from warehouse.vector import Scalar, Vector, vector_from_arrow
 
-__all__ = ["NESTED_OVERLOADS", "is_nested", "nested_kind", "struct_field"]
+__all__ = ["NESTED_OVERLOADS", "is_nested", "key_buffers", "nested_kind", "spans_to_arrow", "struct_field", "text_buffers"]
 
 # engine functions that take a nested value as their first argument: name -> nested version
+# (sqlglot's class names too: Contains, ArrayContains, ArrayToString, MapKeys)
 NESTED_OVERLOADS = {
     "cardinality": "nested_cardinality",
     "get_array_length": "nested_cardinality",
     "element_at": "nested_element_at",
+    "contains": "nested_contains",
+    "array_contains": "nested_contains",
+    "arraycontains": "nested_contains",
+    "array_join": "nested_array_join",
+    "array_to_string": "nested_array_join",
+    "map_keys": "nested_map_keys",
+    "mapkeys": "nested_map_keys",
+    "map_values": "nested_map_values",
 }
 
 _NO_INDEX = -(1 << 62)  # an index no array reaches: the kernel answers NULL
@@ -190,6 +205,8 @@ def _spans_to_type(data: np.ndarray, starts: np.ndarray, ends: np.ndarray, t: Sq
     n = len(starts)
     raw = pa.StringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(out))
     missing = starts < 0
+    if t.nested is None:  # an element's JSON null is NULL
+        missing = missing | (pc.equal(raw, "null").fill_null(False).to_numpy(zero_copy_only=False))
     if missing.any():
         raw = pc.if_else(pa.array(~missing), raw, pa.scalar(None, pa.string()))
     if t.nested is not None:
@@ -324,6 +341,165 @@ def _cardinality_impl(call: Any, args: list[Any], n: int) -> Vector:
     return _by_entry(base, per_entry, T.BIGINT)
 
 
+# ----- whole arrays and maps ------------------------------------------------------------------
+def _resolve_contains(name: str, args: list[Expr]) -> tuple[list[Expr], SqlType]:
+    if len(args) != 2:
+        raise no_function("contains", args)
+    _, tree = _element_type(args[0], "contains", ("array",))
+    et = T.hive_tree_sql_type(tree[1])
+    if et.nested is not None:
+        msg = "contains over an array of arrays, maps or structs is not supported"
+        raise BinderError(msg, sqlstate="0A000")
+    x = args[1]
+    return [args[0], x if x.type == et or x.type.is_null else coerce(x, et)], T.BOOLEAN
+
+
+def _resolve_array_join(name: str, args: list[Expr]) -> tuple[list[Expr], SqlType]:
+    if len(args) not in (2, 3):
+        raise no_function("array_join", args)
+    _element_type(args[0], "array_join", ("array",))
+    rest = list(args[1:])
+    for a in rest:
+        if not isinstance(a, Literal):
+            msg = "array_join: the separator and the NULL replacement must be constants"
+            raise BinderError(msg, sqlstate="0A000")
+    return [args[0]] + [a if a.type.is_string else coerce(a, T.VARCHAR) for a in rest], T.VARCHAR
+
+
+def _resolve_map_part(name: str, args: list[Expr]) -> tuple[list[Expr], SqlType]:
+    if len(args) != 1:
+        raise no_function(name.replace("nested_", ""), args)
+    _, tree = _element_type(args[0], name.replace("nested_", ""), ("map",))
+    part = tree[1] if name == "nested_map_keys" else tree[2]
+    return [args[0]], T.nested_type(f"array<{T.render_hive_type(part)}>")
+
+
+def _entries(base: Vector) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, int]:
+    """The elements (members) of each dictionary entry of ``base``: (data, owner, value
+    starts, value ends, key starts, key ends, number of entries)."""
+    data, starts, ends = _buffers(base.dictionary)
+    owner, vs, ve, ks, ke = json_elements(data, starts, ends)
+    return data, owner, vs, ve, ks, ke, len(starts)
+
+
+def _lists(owner: np.ndarray, items: pa.Array, m: int, keep: np.ndarray | None = None) -> pa.Array:
+    """A list per entry (``m`` of them) holding the items it owns (those ``keep`` allows)."""
+    if keep is not None:
+        owner = owner[keep]
+        items = items.filter(pa.array(keep))
+    offsets = np.zeros(m + 1, np.int32)
+    np.cumsum(np.bincount(owner, minlength=m), out=offsets[1:])
+    return pa.ListArray.from_arrays(pa.array(offsets), items)
+
+
+def _contains_impl(call: Any, args: list[Any], n: int) -> Vector:
+    base = as_vec(args[0])
+    x = args[1]
+    et = call.args[1].type if not call.args[1].type.is_null else T.hive_tree_sql_type(T.hive_type_tree(call.args[0].type.nested)[1])
+    if isinstance(x, Scalar) and x.value is None:
+        return _all_null(T.BOOLEAN, len(base))
+    per_row = not isinstance(x, Scalar)
+    if per_row:  # a different x per row: the rows' own texts
+        m = max(len(base), len(x))
+        if len(base) != m:
+            base = base.take(np.zeros(m, np.int64))
+        data, starts, ends = _buffers(_rows_text(base))
+        owner, vs, ve, _, _ = json_elements(data, starts, ends)
+        entries = m
+    else:
+        data, owner, vs, ve, _, _, entries = _entries(base)
+    elems = vector_from_arrow(_spans_to_type(data, vs, ve, et), et)
+    valid = np.ones(len(owner), np.bool_) if elems.valid is None else elems.valid
+    if per_row:
+        xv = as_vec(x)
+        if xv.type.is_string:
+            if len(xv) == 1:
+                xv = xv.take(np.zeros(entries, np.int64))
+            if len(owner) and len(elems.dictionary) and len(xv.dictionary):
+                mine = pc.take(elems.dictionary, pa.array(elems.data, pa.int32()))
+                theirs = pc.take(xv.dictionary, pa.array(xv.data[owner], pa.int32()))
+                match = valid & pc.equal(mine, theirs).fill_null(False).to_numpy(zero_copy_only=False)
+            else:
+                match = np.zeros(len(owner), np.bool_)
+        else:
+            if len(xv) == 1:
+                xv = xv.take(np.zeros(entries, np.int64))
+            match = valid & (elems.data == xv.data[owner])
+        xnull = np.zeros(entries, np.bool_) if xv.valid is None else ~xv.valid
+        if xv.valid is not None:
+            match = match & xv.valid[owner]
+    else:
+        if et.is_string:
+            hits = pc.equal(elems.dictionary, pa.scalar(x.value, pa.string())).fill_null(False).to_numpy(zero_copy_only=False)
+            match = valid & (hits[elems.data] if len(hits) else np.zeros(len(owner), np.bool_))
+        else:
+            match = valid & (elems.data == x.value)
+        xnull = np.zeros(entries, np.bool_)
+    found = np.zeros(entries, np.bool_)
+    found[owner[match]] = True
+    has_null = np.zeros(entries, np.bool_)
+    has_null[owner[~valid]] = True
+    out_valid = (found | ~has_null) & ~xnull
+    per_entry = pa.array(found, pa.bool_(), mask=~out_valid)
+    if per_row:
+        v = vector_from_arrow(per_entry, T.BOOLEAN)
+        valid_rows = v.valid if base.valid is None else (base.valid if v.valid is None else v.valid & base.valid)
+        return Vector(T.BOOLEAN, v.data, valid_rows)
+    return _by_entry(base, per_entry, T.BOOLEAN)
+
+
+def _array_join_impl(call: Any, args: list[Any], n: int) -> Vector:
+    base = as_vec(args[0])
+    sep = args[1].value
+    null_text = args[2].value if len(args) > 2 else None
+    if sep is None or (len(args) > 2 and null_text is None):
+        return _all_null(T.VARCHAR, len(base))
+    data, owner, vs, ve, _, _, entries = _entries(base)
+    tree = T.hive_type_tree(call.args[0].type.nested)
+    texts = _spans_to_type(data, vs, ve, _text_type(tree[1]))
+    keep = None
+    if null_text is not None:
+        texts = texts.fill_null(null_text)
+    elif texts.null_count:
+        keep = texts.is_valid().to_numpy(zero_copy_only=False)
+    joined = pc.binary_join(_lists(owner, texts, entries, keep), sep)
+    return _by_entry(base, joined, T.VARCHAR)
+
+
+def _text_type(tree: Any) -> SqlType:
+    """How an element is shown as text: strings unquoted, nested values as JSON."""
+    if tree[0] != "prim":
+        return T.hive_tree_sql_type(tree)
+    return T.VARCHAR
+
+
+def _map_part_impl(call: Any, args: list[Any], n: int) -> Vector:
+    base = as_vec(args[0])
+    data, owner, vs, ve, ks, ke, entries = _entries(base)
+    tree = T.hive_type_tree(call.args[0].type.nested)
+    if call.fn == "nested_map_keys":
+        starts, ends = ks, ke
+        kt = T.hive_tree_sql_type(tree[1])
+        if kt.is_numeric or kt.kind is T.Kind.BOOLEAN:  # "1" -> 1: keys are strings in the text
+            starts, ends = ks + 1, ke - 1
+    else:
+        starts, ends = vs, ve
+    out, offsets = gather_spans(data, starts, ends)
+    tokens = pa.StringArray.from_buffers(len(starts), pa.py_buffer(offsets), pa.py_buffer(out))
+    body = pc.binary_join(_lists(owner, tokens, entries), ",")
+    text = pc.binary_join_element_wise("[", body, "]", "")
+    return _by_entry(base, text, call.type)
+
+
+# the span helpers, for UNNEST (``exec/unnest.py``)
+text_buffers = _buffers
+key_buffers = _key_buffers
+spans_to_arrow = _spans_to_type
+
+register("nested_contains", _resolve_contains, _contains_impl)
+register("nested_array_join", _resolve_array_join, _array_join_impl)
+register("nested_map_keys", _resolve_map_part, _map_part_impl)
+register("nested_map_values", _resolve_map_part, _map_part_impl)
 register("nested_field", _resolve_field, _field_impl)
 register("nested_index", _resolve_index, _index_impl)
 register("nested_key", _resolve_key, _key_impl)

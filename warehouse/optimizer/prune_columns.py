@@ -83,6 +83,8 @@ def _prune(plan: L.Plan, need: set[int]) -> tuple[L.Plan, dict[int, int]]:
         for k in range(len(plan.calls)):
             mapping[nchild + k] = nnew + k
         return L.Window(child, calls, list(child.fields) + plan.fields[nchild:]), mapping
+    if isinstance(plan, L.Unnest):
+        return _prune_unnest(plan, need)
     if isinstance(plan, L.SetOp):
         left, _ = _prune(plan.left, set(range(len(plan.left.fields))))
         right, _ = _prune(plan.right, set(range(len(plan.right.fields))))
@@ -132,3 +134,27 @@ def _prune_join(plan: L.Join, need: set[int]) -> tuple[L.Plan, dict[int, int]]:
         fields = list(left.fields)
         mapping = dict(ml)
     return L.Join(left, right, plan.kind, lkeys, rkeys, residual, fields), mapping
+
+
+def _prune_unnest(plan: L.Unnest, need: set[int]) -> tuple[L.Plan, dict[int, int]]:
+    """The child keeps what is needed above plus what the nested values read; element
+    columns (and the ordinal) nobody reads are not built.  The row count depends only on
+    the values, so every new column may go."""
+    nchild = len(plan.child.fields)
+    child, m = _prune(plan.child, {i for i in need if i < nchild} | _cols(list(plan.exprs)))
+    exprs = [remap_columns(e, m) for e in plan.exprs]
+    nnew = len(child.fields)
+    mapping = dict(m)
+    columns: list[tuple[int, str]] = []
+    fields = list(child.fields)
+    for k, col in enumerate(plan.columns):
+        if nchild + k in need:
+            mapping[nchild + k] = nnew + len(columns)
+            columns.append(col)
+            fields.append(plan.fields[nchild + k])
+    ordinal = nchild + len(plan.columns)
+    ordinality = plan.ordinality and ordinal in need
+    if ordinality:
+        mapping[ordinal] = len(fields)
+        fields.append(plan.fields[ordinal])
+    return L.Unnest(child, exprs, columns, fields, ordinality, plan.ordinal_base, plan.outer), mapping

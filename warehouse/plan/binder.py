@@ -52,6 +52,7 @@ class Binder:
         self.ctes: list[dict[str, tuple[exp.Expression, list[str]]]] = []
         self.view_depth = 0
         self.volatile = False  # True when the plan depends on data (cannot be cached)
+        self.unnest_inputs: dict[int, tuple[Plan, Rel]] = {}  # id(Unnest) -> (it, its input relation): WHERE pushdown
         # CTEs computed once per statement (``_plan_cte_reuse``): key -> their rows, None until run
         self.cte_reuse: dict[tuple[int, str], Plan | None] = {}
 
@@ -153,6 +154,7 @@ class Binder:
                 state.add_where(c)
         conjuncts = factor_or(conjuncts + state.conjuncts, _relation_lookup(rels))
         local = [c for c in conjuncts if not any(is_outer(i) for i in column_indexes(c))]
+        local = self._push_below_unnest(rels, local)
         correlated = [c for c in conjuncts if any(is_outer(i) for i in column_indexes(c))]
         if rels:
             rel, rest, waiting = build_pool(rels, local, state.subquery_joins, self._ndv(rels, local))
@@ -197,14 +199,20 @@ class Binder:
             return rels, conjuncts, False
         items = [from_.this, *from_.expressions]
         for item in items:
-            rels.append(self._bind_from_item(item, scope))
+            if _is_unnest(item, scope):
+                rels, conjuncts = self._bind_unnest(item, scope, rels, conjuncts, outer=False)
+            else:
+                rels.append(self._bind_from_item(_from_item(item), scope))
         outer = False
         for join in node.args.get("joins") or []:
             side = (join.args.get("side") or "").upper()
             kind = (join.args.get("kind") or "").upper()
-            right = self._bind_from_item(join.this, scope)
             on = join.args.get("on")
             using = join.args.get("using")
+            if _is_unnest(join.this, scope):  # lateral: CROSS/LEFT JOIN UNNEST(...), FROM t, t.arr x
+                rels, conjuncts = self._unnest_join(join, side, scope, rels, conjuncts)
+                continue
+            right = self._bind_from_item(_from_item(join.this), scope)
             on_conj: list[Expr] = []
             if using:
                 on_conj = self._using_conjuncts(using, scope, rels, right)
@@ -223,6 +231,96 @@ class Binder:
                 rels.append(right)
                 conjuncts.extend(on_conj)
         return rels, conjuncts, outer
+
+    # ----- UNNEST ----------------------------------------------------------------------
+    def _unnest_join(self, join: exp.Join, side: str, scope: Scope, rels: list[Rel], conjuncts: list[Expr]) -> tuple[list[Rel], list[Expr]]:
+        on = join.args.get("on")
+        pos = position_of(join.this)
+        if join.args.get("using"):
+            msg = "JOIN UNNEST(...) USING is not supported; use ON TRUE"
+            raise NotSupportedError(msg, position=pos)
+        if side in ("RIGHT", "FULL"):
+            msg = f"{side} JOIN UNNEST(...) is not supported (only CROSS, INNER and LEFT)"
+            raise NotSupportedError(msg, position=pos)
+        outer = side == "LEFT"
+        if outer and on is not None and not (isinstance(on, exp.Boolean) and on.this is True):
+            msg = "LEFT JOIN UNNEST(...) supports only ON TRUE; filter the elements in WHERE"
+            raise NotSupportedError(msg, position=position_of(on))
+        rels, conjuncts = self._bind_unnest(join.this, scope, rels, conjuncts, outer=outer)
+        if on is not None and not outer:
+            binder = ExprBinder(scope, self._ctx())
+            for c in _ast_conjuncts(on):
+                if not (isinstance(c, exp.Boolean) and c.this is True):
+                    conjuncts.append(binder.bind(c))
+        return rels, conjuncts
+
+    def _bind_unnest(self, item: exp.Expression, scope: Scope, rels: list[Rel], conjuncts: list[Expr], *, outer: bool) -> tuple[list[Rel], list[Expr]]:
+        """A FROM item that unnests nested values of the items before it: Presto's
+        ``UNNEST(a [, b ...]) [WITH ORDINALITY] [AS] u(x, ...)`` or Redshift's PartiQL path
+        ``t.arr [AS] x [AT i]``.  The relations it reads become the input of an ``Unnest``
+        operator, which takes their place in the pool."""
+        from warehouse.functions.nested import nested_kind
+        from warehouse.plan.expressions import remap_columns
+        from warehouse.plan.scope import ADDED_BASE
+
+        pos = position_of(item)
+        spec = _unnest_spec(item)
+        binder = ExprBinder(scope, self._ctx())
+        exprs = [binder.bind(a) for a in spec.paths]
+        for e, a in zip(exprs, spec.paths):
+            if nested_kind(e.type) not in ("array", "map"):
+                shown = e.type.nested or str(e.type)
+                msg = f"UNNEST needs an array or a map, not a value of type {shown}"
+                raise BinderError(msg, sqlstate="42804", position=position_of(a))
+        refs: set[int] = set()
+        for e in exprs:
+            refs |= column_indexes(e)
+        if not refs or any(i >= ADDED_BASE or is_outer(i) for i in refs):
+            msg = "UNNEST of a constant or of a column of an enclosing query is not supported; unnest a column of an earlier FROM item"
+            raise NotSupportedError(msg, position=pos)
+        owners = [i for i, r in enumerate(rels) if refs & set(r.cols)]
+        if len(owners) == 1:
+            child = rels[owners[0]]
+        else:  # values of several relations: those are joined first
+            child, conjuncts, _ = build_pool([rels[i] for i in owners], conjuncts, [])
+        rels = [r for i, r in enumerate(rels) if i not in owners[1:]]
+        local = [remap_columns(e, child.position()) for e in exprs]
+        columns, fields = _unnest_columns(exprs, spec, pos)
+        if spec.ordinality:
+            fields.append(Field(spec.ordinal_name, T.BIGINT))
+        plan = Unnest(child.plan, local, columns, list(child.plan.fields) + fields, spec.ordinality, spec.ordinal_base, outer)
+        start = len(scope.entries)
+        scope.extend([Entry(spec.qualifier, f.name, f.type) for f in fields])
+        rel = Rel(plan, child.cols + list(range(start, start + len(fields))), child.est * 4)
+        self.unnest_inputs[id(plan)] = (plan, child)
+        rels[owners[0]] = rel
+        return rels, conjuncts
+
+    def _push_below_unnest(self, rels: list[Rel], conjuncts: list[Expr]) -> list[Expr]:
+        """WHERE conjuncts that read only the input of an ``Unnest`` are applied below it
+        (into the scan: zone maps, partition pruning) instead of on every element row."""
+        if not self.unnest_inputs:
+            return conjuncts
+        rest = []
+        for c in conjuncts:
+            refs = column_indexes(c)
+            if not (refs and any(self._push_into(r, c, refs) for r in rels)):
+                rest.append(c)
+        return rest
+
+    def _push_into(self, rel: Rel, c: Expr, refs: set[int]) -> bool:
+        plan = rel.plan
+        known = self.unnest_inputs.get(id(plan))
+        if known is None or known[0] is not plan:
+            return False
+        child = known[1]
+        if not refs <= set(child.cols):
+            return False
+        if not self._push_into(child, c, refs):
+            child = _push(child, c)
+            plan.child = child.plan  # type: ignore[attr-defined]
+            self.unnest_inputs[id(plan)] = (plan, child)
+        return True
 
     def _using_conjuncts(self, using: list[exp.Expression], scope: Scope, left: list[Rel], right: Rel) -> list[Expr]:
         out = []
@@ -495,6 +593,135 @@ def _lateral_select_aliases(select: exp.Select, scope: Scope) -> exp.Select:
     for i, new in changed:
         select.expressions[i].replace(new)
     return select
+
+
+class _UnnestSpec:
+    """What an UNNEST FROM item says, before binding."""
+
+    def __init__(self, paths: list[exp.Expression], qualifier: str, aliases: list[str], partiql: bool,
+                 ordinality: bool = False, ordinal_name: str = "ordinality", ordinal_base: int = 1) -> None:
+        self.paths = paths
+        self.qualifier = qualifier
+        self.aliases = aliases
+        self.partiql = partiql
+        self.ordinality = ordinality
+        self.ordinal_name = ordinal_name
+        self.ordinal_base = ordinal_base
+
+
+def _ident(node: Any) -> str:
+    return node.name if getattr(node, "quoted", False) else node.name.lower()
+
+
+def _is_unnest(item: exp.Expression, scope: Scope) -> bool:
+    """``UNNEST(...)``, PartiQL's ``t.arr x AT i``, or (after an explicit JOIN) a table
+    name whose first part is an earlier FROM item's alias: ``JOIN c.orders o ON TRUE``."""
+    if isinstance(item, exp.AtIndex):
+        return True
+    if isinstance(item, exp.Unnest):
+        path = item.expressions[0] if len(item.expressions) == 1 else None
+        if "offset" not in item.args and isinstance(path, exp.Column) and len(path.parts) > 1:
+            return _names_column(path.parts, scope)  # else schema.table after all (see _from_item)
+        return True
+    if isinstance(item, exp.Table) and item.args.get("db") is not None and not isinstance(item.this, exp.Func):
+        return _names_column(item.parts, scope)
+    return False
+
+
+def _names_column(parts: list[exp.Expression], scope: Scope) -> bool:
+    """Whether ``a.b...`` starts with an earlier FROM item's alias and one of its columns,
+    or with an element unnested by PartiQL (``FROM t, t.orders o, o.items i``)."""
+    head = _ident(parts[0])
+    return bool(scope.find_local(_ident(parts[1]), head) or scope.find_local(head, head))
+
+
+def _from_item(item: exp.Expression) -> exp.Expression:
+    """sqlglot reads ``FROM x, a.b c`` as PartiQL's unnest when ``a`` is an earlier alias;
+    when ``a.b`` is no column of it, it is the table ``b`` of schema ``a``."""
+    if isinstance(item, exp.Unnest) and "offset" not in item.args and len(item.expressions) == 1:
+        path = item.expressions[0]
+        if isinstance(path, exp.Column) and len(path.parts) in (2, 3):
+            parts = path.parts
+            table = exp.Table(this=parts[-1], db=parts[-2], catalog=parts[-3] if len(parts) == 3 else None)
+            alias = item.args.get("alias")
+            if alias is not None and alias.columns:
+                table.set("alias", exp.TableAlias(this=alias.columns[0]))
+            return table
+    return item
+
+
+def _unnest_spec(item: exp.Expression) -> _UnnestSpec:
+    if isinstance(item, exp.AtIndex):  # PartiQL: c.orders AS o AT i (positions from 0)
+        inner = item.this
+        path, alias = (inner.this, _ident(inner.args["alias"])) if isinstance(inner, exp.Alias) else (inner, "")
+        if isinstance(path, exp.Table):
+            path = path.to_column()
+        name = alias or _ident(path.this)
+        return _UnnestSpec([path], name, [name], True, True, _ident(item.expression), 0)
+    if isinstance(item, exp.Table):  # JOIN c.orders o ON TRUE
+        alias_node = item.args.get("alias")
+        col = item.to_column()
+        path = col.this if isinstance(col, exp.Alias) else col
+        name = _ident(alias_node.this) if alias_node is not None and alias_node.this is not None else _ident(path.this)
+        return _UnnestSpec([path], name, [name], True)
+    alias_node = item.args.get("alias")
+    table_alias = _ident(alias_node.this) if alias_node is not None and alias_node.this is not None else ""
+    aliases = [_ident(c) for c in alias_node.columns] if alias_node is not None else []
+    paths = list(item.expressions)
+    if "offset" not in item.args:  # sqlglot's rewrite of PartiQL's FROM t, t.arr x
+        name = aliases[0] if aliases else _ident(paths[0].this) if isinstance(paths[0], exp.Column) else "unnest"
+        return _UnnestSpec(paths, name, [name], True)
+    offset = item.args.get("offset")
+    spec = _UnnestSpec(paths, table_alias, aliases, False)
+    if offset:
+        spec.ordinality = True
+        if isinstance(offset, exp.Expression):
+            spec.ordinal_name = _ident(offset)
+    return spec
+
+
+def _unnest_columns(exprs: list[Expr], spec: _UnnestSpec, pos: int | None) -> tuple[list[tuple[int, str]], list[Field]]:
+    """The new columns of an UNNEST: (expr index, part) and fields.  An array gives its
+    element; a map its key and value (PartiQL: one ``struct<key,value>`` entry); an array
+    of structs its struct, or (Presto's rule for rows) one column per field when the
+    aliases count the fields, or when there are no aliases."""
+    narrow: list[list[tuple[str, str, T.SqlType]]] = []
+    wide: list[list[tuple[str, str, T.SqlType]]] = []
+    default = spec.qualifier or "unnest"
+    for e in exprs:
+        tree = T.hive_type_tree(e.type.nested)
+        if tree[0] == "map":
+            if spec.partiql:
+                entry = T.nested_type(f"struct<key:{T.render_hive_type(tree[1])},value:{T.render_hive_type(tree[2])}>")
+                one = [("entry", default, entry)]
+            else:
+                one = [("key", "key", T.hive_tree_sql_type(tree[1])), ("value", "value", T.hive_tree_sql_type(tree[2]))]
+            narrow.append(one)
+            wide.append(one)
+            continue
+        et = tree[1]
+        narrow.append([("element", default, T.hive_tree_sql_type(et))])
+        if et[0] == "struct" and not spec.partiql:
+            wide.append([(f"field:{n}", n, T.hive_tree_sql_type(t)) for n, t in et[1]])
+        else:
+            wide.append(narrow[-1])
+    n_narrow, n_wide = sum(len(x) for x in narrow), sum(len(x) for x in wide)
+    aliases = spec.aliases
+    if not aliases or len(aliases) == n_wide != n_narrow:
+        chosen = wide
+    elif len(aliases) == n_narrow:
+        chosen = narrow
+    else:
+        counts = f"{n_narrow}" if n_narrow == n_wide else f"{n_narrow} (or {n_wide} with struct fields as columns)"
+        msg = f"UNNEST gives {counts} columns but {len(aliases)} column aliases are given"
+        raise BinderError(msg, sqlstate="42P10", position=pos)
+    columns: list[tuple[int, str]] = []
+    fields: list[Field] = []
+    for i, parts in enumerate(chosen):
+        for part, name, t in parts:
+            columns.append((i, part))
+            fields.append(Field(aliases[len(fields)] if aliases else name, t))
+    return columns, fields
 
 
 def _has_order_limit(item: exp.Subquery) -> bool:

@@ -269,6 +269,40 @@ class SetOp(Plan):
         return f"SetOp {self.kind}{' all' if self.all else ''}"
 
 
+@dataclass(eq=False)
+class Unnest(Plan):
+    """UNNEST: each child row repeated once per element of its nested values (a lateral
+    join: ``CROSS JOIN UNNEST(t.arr) AS u(x)``, Redshift's ``FROM t, t.arr x``).
+
+    ``exprs`` (over the child's columns) are arrays or maps (JSON text, ``SqlType.nested``);
+    several are zipped as Presto does (the longest decides, the others give NULL).
+    ``columns`` say what each new column holds, as (expr index, part): ``element`` (an
+    array's element), ``key``/``value`` (a map entry's), ``entry`` (a map entry as a
+    ``struct<key,value>``: Redshift's PartiQL) or ``field:<name>`` (a field of an array's
+    struct element: Presto expands rows into columns).  Output: the child's columns, one
+    column per ``columns`` entry, then the ordinal (BIGINT counted from ``ordinal_base``:
+    1 for WITH ORDINALITY, 0 for PartiQL's ``AT i``) when ``ordinality``.  ``outer``
+    (``LEFT JOIN UNNEST(...) ON TRUE``) keeps a row whose value is NULL or empty once,
+    with NULL new columns.  Run by ``exec/unnest.py``.
+    """
+
+    child: Plan
+    exprs: list[Expr]
+    columns: list[tuple[int, str]]
+    fields: list[Field]
+    ordinality: bool = False
+    ordinal_base: int = 1
+    outer: bool = False
+
+    def inputs(self) -> list[Plan]:
+        return [self.child]
+
+    def describe(self) -> str:
+        names = ", ".join(f.name for f in self.fields[len(self.child.fields):])
+        extra = (f" ordinality(from {self.ordinal_base})" if self.ordinality else "") + (" outer" if self.outer else "")
+        return f"Unnest {self.exprs!r} as ({names}){extra}"
+
+
 @dataclass(frozen=True)
 class WindowCall:
     """A window function: ``fn(args) OVER (PARTITION BY partition ORDER BY order frame)``.

@@ -308,6 +308,23 @@ class Warehouse(Redshift):
             WarehouseSortKeyProperty: exp.Properties.Location.POST_SCHEMA,
         }
 
+        def unnest_sql(self, expression: exp.Unnest) -> str:
+            """Presto's ``UNNEST(a) [WITH ORDINALITY] AS u(x, n)`` back as written (the Redshift
+            generator writes it as PartiQL's ``a AS x``, losing the ordinality and the alias:
+            a view's stored text must bind to the same plan)."""
+            if "offset" not in expression.args:  # PartiQL's FROM t, t.arr x
+                return Redshift.Generator.unnest_sql(self, expression)
+            args = self.expressions(expression, flat=True)
+            alias, offset = expression.args.get("alias"), expression.args.get("offset")
+            text = f"UNNEST({args})" + (" WITH ORDINALITY" if offset else "")
+            if alias is None and not isinstance(offset, exp.Expression):
+                return text
+            name = self.sql(alias, "this") if alias is not None else ""
+            cols = [self.sql(c) for c in (alias.columns if alias is not None else [])]
+            if isinstance(offset, exp.Expression):
+                cols.append(self.sql(offset))
+            return f"{text} AS {name or '_u'}" + (f"({', '.join(cols)})" if cols else "")
+
         def copyparameter_sql(self, expression: exp.CopyParameter) -> str:
             option = self.sql(expression, "this")
             value = self.sql(expression, "expression")

@@ -11,6 +11,7 @@ from warehouse.catalog.entries import ColumnDef, TableDef, ViewDef
 from warehouse.errors import CatalogError, NotSupportedError, ProgrammingError
 from warehouse.result import Result
 from warehouse.sql.ddl import column_def_from_ast, table_def_from_create
+from warehouse.sql.dialect import Warehouse
 
 if TYPE_CHECKING:
     from warehouse.session import Session
@@ -61,7 +62,7 @@ def create_table_as(session: "Session", ast: exp.Create, sql: str, params: list[
         target = target.this
     schema, name = _names(target)
     query = ast.args["expression"]
-    plan = session.plan_query(query, query.sql(dialect="redshift"), params)
+    plan = session.plan_query(query, query.sql(dialect=Warehouse), params)
     columns = []
     seen: set[str] = set()
     for f in plan.fields:
@@ -114,7 +115,7 @@ def create_view(session: "Session", ast: exp.Create) -> Result:
     schema, name = _names(target)
     query = ast.args["expression"]
     session.check_privilege(schema, "", "CREATE")
-    text = query.sql(dialect="redshift")
+    text = query.sql(dialect=Warehouse)
     # bind once now so a broken view is reported at CREATE time
     plan = session.plan_query(query, text, [])
     if columns and len(columns) != len(plan.fields):

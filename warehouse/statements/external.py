@@ -489,6 +489,7 @@ def _alter_table(session: Session, cmd: AlterExternalTable) -> Result:
             serde = d.serde
         new = d.with_changes(input_format=inp, output_format=out, serde=serde,
                              row_format_delimited=d.row_format_delimited and cmd.file_format == "TEXTFILE")
+        _check_nested(new)  # nested columns cannot become text
     elif cmd.action in ("add_columns", "replace_columns"):
         new = _with_columns(d, cmd.columns, replace=cmd.action == "replace_columns")
     else:  # pragma: no cover - the parser makes only the actions above
@@ -497,6 +498,12 @@ def _alter_table(session: Session, cmd: AlterExternalTable) -> Result:
     _check_definition(new)
     session.writer().put_external_table(new, replace=True)
     return Result(status="ALTER TABLE", notices=notices)
+
+
+def _check_nested(d: ExternalTableDef) -> None:
+    from warehouse.sql.external import _check_nested as check
+
+    check(d)
 
 
 def _with_columns(d: ExternalTableDef, columns: tuple, *, replace: bool) -> ExternalTableDef:
@@ -512,7 +519,9 @@ def _with_columns(d: ExternalTableDef, columns: tuple, *, replace: bool) -> Exte
         raise ProgrammingError(msg, sqlstate="42701")
     for c in columns:
         hive_sql_type(c.type)
-    return d.with_changes(columns=data)
+    new = d.with_changes(columns=data)
+    _check_nested(new)  # array/map/struct only where the format has them, as at CREATE
+    return new
 
 
 def intercept_ddl(session: Session, ast: exp.Expression) -> Result | None:
@@ -683,7 +692,9 @@ def _create_table_as(session: Session, cmd: CreateExternalTable) -> Result:
             raise ProgrammingError(msg, sqlstate="42601")
         from warehouse.catalog.external import hive_sql_type
 
-        inner = query.sql(dialect="redshift")
+        from warehouse.sql.dialect import Warehouse
+
+        inner = query.sql(dialect=Warehouse)
         select = ", ".join(f'CAST("_q"."{i}" AS {hive_sql_type(c.type)}) AS "{c.name}"' for i, c in enumerate(d.columns))
         renamed = ", ".join(f'"{i}"' for i in range(len(fields)))
         text = f"SELECT {select} FROM ({inner}) AS _q({renamed})"
