@@ -65,28 +65,47 @@ def execute(plan: L.Plan, ctx: ExecContext | None = None) -> Batch:
 
 # ----- per-slice pipelines ------------------------------------------------------------------
 def execute_sliced(plan: L.Plan, ctx: ExecContext, each: Callable[[Batch], Batch] | None = None) -> list[Batch] | None:
-    """Run a Scan -> Filter/Project chain once per slice, slices in parallel.
+    """Run a Scan -> Filter/Project/inner-join chain once per slice, slices in parallel.
 
     Returns one batch per slice (a slice fragment's output), or None when ``plan`` is not
     such a chain; operators that can work per slice (aggregation) consume the parts
     directly, the others concatenate them.  ``each``, when given, is applied to every part
     inside its task (a partial aggregate), and its results are returned instead.  An
-    external table's scan is streamed: its parts are the chunks read from its objects.
+    external table's scan is streamed: its parts are the chunks read from its objects.  An
+    inner equi-join on the way (``join.pipeline_side``) has its other input executed and
+    hashed first (``join.JoinProbe``); each part then probes it inside its task.
     """
-    chain: list[L.Plan] = []
+    chain: list[Any] = []
     node = plan
-    while isinstance(node, (L.Filter, L.Project)):
-        chain.append(node)
-        node = node.child
+    sides: dict[int, str] = {}
+    while True:
+        if isinstance(node, (L.Filter, L.Project)):
+            chain.append(node)
+            node = node.child
+            continue
+        if isinstance(node, L.Join):
+            from warehouse.exec.join import pipeline_side
+
+            side = pipeline_side(node)
+            if side is not None:  # an inner join streams one input through a hash table of the other
+                sides[id(node)] = side
+                chain.append(node)
+                node = node.left if side == "left" else node.right
+                continue
+        break
+    if not isinstance(node, (L.Scan, L.ExternalScan)):
+        return None
     chain.reverse()  # lowest first
+    if sides:
+        from warehouse.exec.join import JoinProbe
+
+        chain = [JoinProbe(op, sides[id(op)], ctx) if id(op) in sides else op for op in chain]
     if isinstance(node, L.ExternalScan):
         from warehouse.exec.external_scan import run_external
 
         if each is None:
             return [run_external(node, chain, ctx, None)]  # type: ignore[list-item]
         return run_external(node, chain, ctx, each)  # type: ignore[return-value]
-    if not isinstance(node, L.Scan):
-        return None
     from warehouse.exec.scan import scan_tasks
 
     tasks = scan_tasks(node, ctx)
@@ -99,10 +118,10 @@ def execute_sliced(plan: L.Plan, ctx: ExecContext, each: Callable[[Batch], Batch
 
 
 def apply_chain(chain: list[L.Plan], batch: Batch, ctx: ExecContext) -> Batch:
-    """``batch`` through Filter/Project operators, lowest first."""
+    """``batch`` through Filter/Project operators and join probes, lowest first."""
     for op in chain:
         ctx.check()
-        batch = _apply(op, batch)
+        batch = _apply(op, batch) if isinstance(op, (L.Filter, L.Project)) else op.apply(batch)
     return batch
 
 

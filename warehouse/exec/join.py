@@ -28,6 +28,12 @@ MAX_CROSS_ROWS = 200_000_000
 
 
 def execute_join(plan: Join, ctx: ExecContext) -> Batch:
+    from warehouse.exec.executor import execute_sliced
+    from warehouse.vector import concat_batches
+
+    parts = execute_sliced(plan, ctx)  # an inner join streaming a scan's slices or chunks
+    if parts is not None:
+        return concat_batches(parts, len(plan.fields))
     left = execute(plan.left, ctx)
     if plan.kind in ("inner", "semi", "cross", "mark") and left.length == 0:
         return _shape(plan, left, None)
@@ -191,3 +197,77 @@ def _shape(plan: Join, left: Batch, right: Batch | None) -> Batch:
     cols = [c.take(empty) for c in left.columns]
     cols += [Vector.empty(f.type) for f in plan.fields[len(left.columns) :]]
     return Batch(cols, 0)
+
+
+# ----- inner joins inside per-slice pipelines -----------------------------------------------
+def pipeline_side(plan: Join) -> str | None:
+    """``"left"`` or ``"right"``: the input a per-slice pipeline may stream through this join,
+    probing a hash table built once on the other input; None when the join must see both
+    inputs whole.  Only inner equi-joins on non-string keys (a string key's codes depend on
+    each batch's dictionary), streaming the side estimated larger, which must itself reach a
+    table scan through filters, projections and such joins."""
+    if plan.kind != "inner" or not plan.left_keys:
+        return None
+    if any(e.type.is_string for e in list(plan.left_keys) + list(plan.right_keys)):
+        return None
+    from warehouse.plan.joins import estimate
+
+    left, right = _streams(plan.left), _streams(plan.right)
+    if not (left or right):
+        return None
+    el, er = estimate(plan.left), estimate(plan.right)
+    if left and (el >= er or not right):
+        return "left" if el >= er else None
+    return "right" if er >= el else None
+
+
+def _streams(node: Any) -> bool:
+    from warehouse.plan import logical as L
+
+    while isinstance(node, (L.Filter, L.Project)):
+        node = node.child
+    if isinstance(node, L.Join):
+        return pipeline_side(node) is not None
+    return isinstance(node, (L.Scan, L.ExternalScan))
+
+
+class JoinProbe:
+    """An inner join as a step of a per-slice pipeline: the other input is executed and
+    hashed once (``__init__``, on the calling thread), then every streamed batch is probed
+    against it (``apply``, on the worker threads; the table is only read)."""
+
+    def __init__(self, plan: Join, side: str, ctx: ExecContext) -> None:
+        self.plan = plan
+        self.fields = plan.fields
+        self.stream_left = side == "left"
+        self.build = execute(plan.right if self.stream_left else plan.left, ctx)
+        keys = [evaluate_vector(e, self.build) for e in (plan.right_keys if self.stream_left else plan.left_keys)]
+        self.probe_keys = plan.left_keys if self.stream_left else plan.right_keys
+        mat = key_matrix(keys) if self.build.length else np.empty((0, len(keys)), np.int64)
+        null = any_null(keys) if self.build.length else None
+        self.sel = None if null is None else np.flatnonzero(~null)
+        self.mat = mat if self.sel is None else np.ascontiguousarray(mat[self.sel])
+        self.table = hash_table.build(self.mat) if len(self.mat) else None
+
+    def apply(self, batch: Batch) -> Batch:
+        empty = np.empty(0, np.int64)
+        pi = bi = empty
+        if self.table is not None and batch.length:
+            keys = [evaluate_vector(e, batch) for e in self.probe_keys]
+            pmat, null = key_matrix(keys), any_null(keys)
+            psel = None if null is None else np.flatnonzero(~null)
+            if psel is not None:
+                pmat = np.ascontiguousarray(pmat[psel])
+            if len(pmat):
+                heads, nexts, mask = self.table
+                pi, bi = kjoin.inner_join(self.mat, heads, nexts, mask, pmat)
+                if psel is not None:
+                    pi = psel[pi]
+                if self.sel is not None:
+                    bi = self.sel[bi]
+        left, right = (batch, self.build) if self.stream_left else (self.build, batch)
+        li, ri = (pi, bi) if self.stream_left else (bi, pi)
+        if self.plan.residual is not None and len(li):
+            keep = _residual(self.plan, left, right, li, ri)
+            li, ri = li[keep], ri[keep]
+        return _combine(left.take(li), right.take(ri))
