@@ -4,6 +4,8 @@
 #   make test   run the test suite
 #   make bench  TPC-H SF1 side by side with DuckDB and Polars (python -m bench.tpch)
 #   make bench-load  COPY lineitem.tbl (local file and loopback S3) vs DuckDB (python -m bench.load_bench)
+#   make bench-external  Wild Rydes per-minute aggregation over GB of Firehose JSON in an external
+#               table vs DuckDB's read_json_auto (python -m bench.external_bench; GB=1)
 #   make clean  remove generated databases, results and caches (make distclean: also .venv, data)
 
 PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
@@ -14,8 +16,9 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 SCALE ?= 1
 DEMO_SCALE ?= 0.1
+GB ?= 1
 
-.PHONY: demo test bench bench-load warmup clean distclean
+.PHONY: demo test bench bench-load bench-external warmup clean distclean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -47,6 +50,9 @@ bench: warmup
 
 bench-load: warmup
 	$(PY) -m bench.load_bench --scale $(SCALE)
+
+bench-external: warmup
+	$(PY) -m bench.external_bench --gb $(GB)
 
 clean:
 	rm -rf demo.wh bench/data/*.wh bench/results .pytest_cache .benchmarks

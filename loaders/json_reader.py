@@ -19,6 +19,14 @@ decimals, doubles and booleans; character, date and timestamp values as text, wh
 that pyarrow refuses is parsed record by record (Python's ``json``, numbers kept as their
 text so decimals stay exact), after bisecting it to the bad records when they are few.  A
 record that is not valid JSON is a rejected row (error 1224) with its line number.
+
+Faster still (``_Reader._fast``): when every column is a top-level key of type integer,
+float, string or timestamp and no option changes how text converts, each step is first read
+by ``kernels.json_fields`` straight from its bytes (the records found in the same pass, the
+step cut where its last whole record may end; strings dictionary-encoded when the spec's options carry
+``json.dictionary_strings``, as external tables' do).  A step holding anything that path does
+not take exactly as the one above would goes the way above instead; after two such steps an
+object is read that way from the start.
 """
 
 from __future__ import annotations
@@ -39,12 +47,13 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.json as pj
 
+from kernels.json_fields import count_lines, record_cut
 from kernels.json_split import ARRAY, MALFORMED, OK, join_records, ndjson_lines, scan_records
 from kernels.nested import lower_object_keys
 from loaders import rejects as R
 from loaders.compression import fill, open_stream
 from loaders.convert import convert_text
-from loaders.nested import NestedMismatch, conform, conform_py, is_nested, json_read_type
+from loaders.nested import NestedMismatch, column_from_records, conform, conform_py, is_nested, json_read_type
 from loaders.objectstore import Credentials, SourceObject, read_bytes
 from loaders.rejects import LoadError, RejectedRow
 from loaders.spec import LoadedChunk, LoadSpec
@@ -195,6 +204,8 @@ def _read_schema(paths: list[tuple[Step, ...]], types: tuple[pa.DataType, ...]) 
     slow way."""
     root = _Node(fields={})
     for path, t in zip(paths, types):
+        if _from_text(path, t):
+            continue  # built from the records' text (loaders.nested.from_spans), not by pyarrow
         node = root
         for k, step in enumerate(path):
             last = k == len(path) - 1
@@ -221,7 +232,14 @@ def _read_schema(paths: list[tuple[Step, ...]], types: tuple[pa.DataType, ...]) 
             node = child
         if node is root:
             return None
+    if not root.fields:
+        return None
     return pa.schema([pa.field(k, v.arrow()) for k, v in (root.fields or {}).items()])
+
+
+def _from_text(path: tuple[Step, ...], t: pa.DataType) -> bool:
+    """A nested column pyarrow cannot parse (a map inside) under a top-level key."""
+    return len(path) == 1 and isinstance(path[0], str) and is_nested(t) and json_read_type(t) is None
 
 
 def _extract(table: pa.Table, path: tuple[Step, ...]) -> pa.Array:
@@ -267,10 +285,19 @@ class _Reader:
         if opts.get("hive.dots_in_keys"):
             self.lower = int(lower) | 2
         self.lenient = bool(opts.get("hive.invalid_as_null"))
-        # newline-delimited steps skip the record scan: pyarrow's parse is the check
-        self.quick = self.parse_options is not None and not self.lower
+        # flat records of plain columns: parsed by kernels.json_fields, no pyarrow (see _fast)
+        self.fast = _fast_plan(spec, paths, self.lower, self.parse_options is not None)
+        self._fast_misses = 0
+        # newline-delimited steps skip the record scan: pyarrow's parse (or the fast path's) is the check
+        self.quick = self.parse_options is not None and (not self.lower or self.fast is not None)
         # struct fields inside nested (array/map/struct) columns match keys ignoring case too
-        self.lower_all = bool(int(self.lower) & 1) and any(is_nested(t) for t in spec.types)
+        lower_keys = [p[0] for p, t in zip(paths, spec.types) if is_nested(t) and len(p) == 1 and isinstance(p[0], str)]
+        self.lower_all = bool(int(self.lower) & 1) and bool(lower_keys)
+        raw_keys = [json.dumps(k, ensure_ascii=False)[1:-1].encode() for k in lower_keys]
+        self.lower_kdata = np.frombuffer(b"".join(raw_keys) or b" ", np.uint8)
+        self.lower_koffs = np.concatenate([[0], np.cumsum([len(k) for k in raw_keys])]).astype(np.int64)
+        # every column a map-holding nested one: built from the records' text, no pyarrow parse
+        self.text_only = self.schema is None and all(_from_text(p, t) for p, t in zip(paths, spec.types))
 
     def chunks(self) -> Iterator[LoadedChunk]:
         compressed = self.spec.compression is not None
@@ -372,7 +399,14 @@ class _Reader:
                             carry = b""
                             break
                         quick = False
-                        if self.quick:
+                        if self.quick and self.fast is not None:
+                            # the fast path finds the records as it parses them (_chunk): the
+                            # step ends where its last whole record may end (a guess it checks)
+                            cut = len(buf) if eof else int(record_cut(buf))
+                            if cut > 0:
+                                res = (None, None, None, None, cut, int(count_lines(buf[:cut])[0]), True)
+                                quick = True
+                        elif self.quick:
                             starts, ends, cut = ndjson_lines(buf, MAX_RECORD)
                             if cut > 0:
                                 n = len(starts)
@@ -381,7 +415,7 @@ class _Reader:
                         if not quick:
                             res = scan_records(buf, False, MAX_RECORD)
                         consumed = int(res[4])
-                        if len(res[0]) and not put((buf, res, line_base, consumed, False, quick)):
+                        if (res[0] is None or len(res[0])) and not put((buf, res, line_base, consumed, False, quick)):
                             return
                         line_base += int(res[5])
                         carry = bytes(buf[consumed:])
@@ -411,13 +445,31 @@ class _Reader:
 
     def _chunk(self, buf: bytes | np.ndarray, res: tuple[Any, ...], line_base: int, nbytes: int, quick: bool) -> LoadedChunk | None:
         """The step's records converted; None for a quick step pyarrow refuses."""
-        starts, ends, lines, flags = res[:4]
         url = self.obj.url
+        fast = self.fast is not None
+        if res[0] is None:  # a quick step for the fast path: records not found yet
+            data = np.frombuffer(buf, np.uint8)[: int(res[4])]
+            table = self._fast(data, None, None)
+            if table is not None:
+                return LoadedChunk(table, [], url, nbytes, table.num_rows)
+            starts, ends, cut = ndjson_lines(data, MAX_RECORD)
+            if cut != len(data) or self.lower:
+                return None  # scanned properly by the caller, then the general path
+            n = len(starts)
+            res = (starts, ends, np.arange(n, dtype=np.int64), np.zeros(n, np.int8), cut, n, True)
+            fast = False
+        starts, ends, lines, flags = res[:4]
         if (flags == ARRAY).any():
             k = int(np.flatnonzero(flags == ARRAY)[0])
             msg = "the JSON input is an array ('[' at the top level); COPY ... JSON reads objects one after another ({...}{...} or one per line), not an array of them"
             raise LoadError(msg, filename=url, line_number=line_base + int(lines[k]), err_code=R.ERR_JSON)
         ok = flags == OK
+        if fast and ok.all():
+            table = self._fast(np.frombuffer(buf, np.uint8), starts, ends)
+            if table is not None:
+                return LoadedChunk(table, [], url, nbytes, len(flags))
+            if quick and self.lower:
+                return None  # scanned properly, then the general path (which lower-cases keys)
         rejects: list[RejectedRow] = []
         for k in np.flatnonzero(~ok):
             raw = bytes(buf[int(starts[k]) : int(ends[k])]).decode("utf-8", "replace").rstrip()[:_MAX_RAW]
@@ -438,7 +490,7 @@ class _Reader:
         else:
             out, offsets = join_records(data, starts, ends, flags, self.lower)
             if self.lower_all:
-                lower_object_keys(out)
+                lower_object_keys(out, self.lower_kdata, self.lower_koffs)
         try:
             table, more = self._convert(out, offsets, ok_lines, quick)
         except _Refused:
@@ -450,6 +502,85 @@ class _Reader:
         return LoadedChunk(table, rejects, url, nbytes, len(flags))
 
     # ------------------------------------------------------------------ conversion
+    def _fast(self, data: np.ndarray, starts: np.ndarray | None, ends: np.ndarray | None) -> pa.Table | None:
+        """The records' columns by ``kernels.json_fields.extract_fields``; None when some
+        record or value is not one it handles exactly as the general path would (then that
+        path reads the step).  Without ``starts``, ``data`` is whole records one after another
+        (``extract_records`` finds them).
+        String columns come back dictionary-encoded when the spec's options ask for it
+        (``json.dictionary_strings``: the engine keeps strings as codes)."""
+        from kernels.json_fields import C_FLOAT, C_INT, C_STRING, extract_fields, extract_records, gather_spans
+
+        plan = self.fast
+        if plan is None:
+            return None
+        keys, key_offsets, ctypes = plan
+        if not data.flags.writeable:  # the last bytes of an object: one array type to compile
+            data = data.copy()
+        if starts is None:
+            failed, ints, floats, spans, valid, _, ndict, n = extract_records(data, keys, key_offsets, ctypes, int(self.lower) & 1, MAX_RECORD)
+        else:
+            failed, ints, floats, spans, valid, _, ndict = extract_fields(data, starts, ends, keys, key_offsets, ctypes, int(self.lower) & 1, MAX_RECORD)
+            n = len(starts)
+        if failed >= 0:
+            return self._missed()
+        ints, floats, valid = ints[:, :n], floats[:, :n], valid[:, :n]
+        dictionary = bool((self.spec.options or {}).get("json.dictionary_strings"))
+        columns = []
+        kinds = {C_FLOAT: 0, C_STRING: 0, C_INT: 0}  # columns of each kind so far
+        for j, t in enumerate(self.spec.types):
+            v = valid[j]
+            validity = None if v.all() else pa.py_buffer(np.packbits(v, bitorder="little"))
+            ct = int(ctypes[j])
+            k = kinds[C_FLOAT] if ct == C_FLOAT else kinds[C_INT]  # ints: every kind but floats
+            kinds[C_FLOAT if ct == C_FLOAT else C_INT] += 1
+            if ct == C_STRING:
+                s = kinds[C_STRING]
+                kinds[C_STRING] += 1
+                nd = int(ndict[s])
+                lo, hi = spans[s, 0, :nd], spans[s, 1, :nd]  # each distinct value's bytes
+                limit = self.spec.lengths[j] if j < len(self.spec.lengths) else None
+                if limit is not None and nd and int((hi - lo).max()) > limit:
+                    return self._missed()  # cut to the length by the general path's rules
+                if dictionary:
+                    offs, chars = gather_spans(data, lo, hi, np.ones(nd, np.bool_))
+                    values = pa.Array.from_buffers(pa.string(), nd, [None, pa.py_buffer(offs), pa.py_buffer(chars)])
+                    indices = pa.Array.from_buffers(pa.int32(), n, [validity, pa.py_buffer(ints[k].astype(np.int32))])
+                    columns.append(pa.DictionaryArray.from_arrays(indices, values))
+                    continue
+                codes = ints[k] if nd else np.zeros(n, np.int64)
+                if not nd:
+                    lo = hi = np.zeros(1, np.int64)
+                offs, chars = gather_spans(data, lo[codes], hi[codes], v)
+                columns.append(pa.Array.from_buffers(pa.string(), n, [validity, pa.py_buffer(offs), pa.py_buffer(chars)]))
+            elif ct == C_INT:
+                x = ints[k]
+                if t.bit_width < 64:
+                    lo_v, hi_v = -(1 << (t.bit_width - 1)), (1 << (t.bit_width - 1)) - 1
+                    if n and (int(x.min()) < lo_v or int(x.max()) > hi_v):
+                        return self._missed()  # out of range: rejected by the general path
+                columns.append(pa.Array.from_buffers(t, n, [validity, pa.py_buffer(x.astype(t.to_pandas_dtype()))]))
+            elif ct == C_FLOAT:
+                x = floats[k]
+                if pa.types.is_float32(t):
+                    x = x.astype(np.float32)
+                    if np.isinf(x).any():
+                        return self._missed()  # beyond REAL's range: rejected by the general path
+                columns.append(pa.Array.from_buffers(t, n, [validity, pa.py_buffer(np.ascontiguousarray(x))]))
+            else:
+                columns.append(pa.Array.from_buffers(t, n, [validity, pa.py_buffer(np.ascontiguousarray(ints[k]))]))
+        return pa.Table.from_arrays(columns, names=list(self.spec.names))
+
+    def _missed(self) -> None:
+        """A step the fast path could not take.  After two, this object's remaining steps go
+        the general way from the start (as before the fast path), so input it never takes
+        (non-ASCII names, other timestamp forms...) pays for at most two wasted passes."""
+        self._fast_misses += 1
+        if self._fast_misses >= 2:
+            self.fast = None
+            self.quick = self.parse_options is not None and not self.lower
+        return None
+
     def _convert(self, out: np.ndarray, offsets: np.ndarray, lines: np.ndarray, quick: bool = False) -> tuple[pa.Table, list[RejectedRow]]:
         tables: list[pa.Table] = []
         rejects: list[RejectedRow] = []
@@ -490,6 +621,15 @@ class _Reader:
                         return
                 if quick:
                     raise _Refused
+        elif self.text_only:
+            try:
+                t, r = self._typed(pa.table({}), out, offsets, lines, lo, hi)
+            except NestedMismatch:
+                pass  # record by record, below
+            else:
+                tables.append(t)
+                rejects.extend(r)
+                return
         t, r = self._records(out, offsets, lines, lo, hi)
         tables.append(t)
         rejects.extend(r)
@@ -510,6 +650,9 @@ class _Reader:
         raw_line = self._raw_line(out, offsets, lo)
         text_cols: list[int] = []
         for i, (path, t) in enumerate(zip(self.paths, spec.types)):
+            if _from_text(path, t):  # a map inside: built from the records' text
+                arrays[i] = column_from_records(out, offsets, lo, hi, path[0], t, spec.names[i])
+                continue
             a = _extract(parsed, path)
             if pa.types.is_integer(t) and t.bit_width < 64:
                 lo_v, hi_v = -(1 << (t.bit_width - 1)), (1 << (t.bit_width - 1)) - 1
@@ -640,6 +783,36 @@ class _Reader:
             columns = [c.filter(mask) for c in columns]
         rejects.sort(key=lambda r: r.line_number or 0)
         return pa.Table.from_arrays(columns, schema=self.target), sorted(drop.values(), key=lambda r: r.line_number or 0) + rejects
+
+
+def _fast_plan(spec: LoadSpec, paths: list[tuple[Step, ...]], lower: bool | int, parsed: bool) -> tuple[Any, ...] | None:
+    """What ``_Reader._fast`` needs (keys, key offsets, column kinds), or None
+    when the load is not one it takes: every column a top-level ASCII key of type integer,
+    float, string or timestamp (``auto`` TIMEFORMAT), keys exact or ignoring case only, and no
+    option that changes how text converts (NOT NULL, EMPTYASNULL, BLANKSASNULL, TRIMBLANKS)."""
+    from kernels.json_fields import C_FLOAT, C_INT, C_STRING, C_TIMESTAMP
+
+    if not parsed or int(lower) not in (0, 1) or any(spec.not_null or ()) or spec.empty_as_null or spec.blanks_as_null or spec.trim_blanks:
+        return None
+    keys, offsets, ctypes = bytearray(), [0], []
+    for path, t in zip(paths, spec.types):
+        if len(path) != 1 or not isinstance(path[0], str) or not path[0].isascii():
+            return None
+        if pa.types.is_string(t):
+            ctypes.append(C_STRING)
+        elif pa.types.is_integer(t):
+            ctypes.append(C_INT)
+        elif pa.types.is_float32(t) or pa.types.is_float64(t):
+            ctypes.append(C_FLOAT)
+        elif pa.types.is_timestamp(t) and t.unit == "us" and (spec.time_format or "auto").lower() == "auto":
+            ctypes.append(C_TIMESTAMP)
+        else:
+            return None
+        keys += path[0].encode()
+        offsets.append(len(keys))
+    if not ctypes:
+        return None
+    return np.frombuffer(bytes(keys), np.uint8), np.array(offsets, np.int64), np.array(ctypes, np.int64)
 
 
 def _columns_of(spec: LoadSpec, cols: list[int]) -> LoadSpec:

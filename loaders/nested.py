@@ -12,7 +12,8 @@ columns into vectors (``to_json``).
   file lacks is NULL, a field the file has and the table does not declare is left out.
   Lists (``list``, ``large_list``, ``fixed_size_list``) and maps (or lists of two-field
   structs, as some writers store maps) are rebuilt around their conformed children, leaves
-  are cast by Arrow.  A shape that does not fit (a struct where a list is declared, a string
+  are cast by Arrow; a string column is taken as JSON text (``from_json_text``: what
+  ``CREATE EXTERNAL TABLE ... AS SELECT`` of a nested column writes).  A shape that does not fit (a struct where a list is declared, a string
   that is not a number) raises ``NestedMismatch``: the object cannot be read as declared,
   Athena's HIVE_BAD_DATA.
 - ``to_json(arr)``: JSON text of each value, built with pyarrow compute over the flattened
@@ -24,8 +25,12 @@ columns into vectors (``to_json``).
   ``json`` (only those values).
 - ``json_read_type(t)``: the type ``pyarrow.json`` parses a nested JSON value as (leaves
   widened: int64, float64, dates and timestamps as text), or None where it cannot (a map
-  anywhere inside: ``pyarrow.json`` has no maps), in which case the JSON reader takes its
-  record-by-record path and ``conform_py`` conforms each parsed value.
+  anywhere inside: ``pyarrow.json`` has no maps).  Such a column is built straight from the
+  records' text instead: ``from_spans`` walks the JSON with ``kernels.nested`` (children by
+  key, all elements of arrays and objects in one pass) and assembles the Arrow arrays level
+  by level, leaves converted from their tokens by Arrow casts.  What does not fit raises
+  ``NestedMismatch``, and the reader then goes record by record, where ``conform_py``
+  decides value by value.
 """
 
 from __future__ import annotations
@@ -39,7 +44,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-__all__ = ["NestedMismatch", "conform", "conform_py", "is_nested", "json_read_type", "to_json"]
+from kernels.nested import gather_spans, json_child, json_elements, json_kinds
+
+__all__ = ["NestedMismatch", "conform", "conform_py", "from_json_text", "from_spans", "is_nested", "json_read_type", "leaf_from_tokens", "to_json"]
 
 
 class NestedMismatch(ValueError):
@@ -83,6 +90,8 @@ def conform(arr: pa.Array | pa.ChunkedArray, t: pa.DataType, where: str = "value
         return pa.nulls(len(arr), t)
     if pa.types.is_dictionary(arr.type):
         arr = arr.dictionary_decode()
+    if is_nested(t) and (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type) or pa.types.is_string_view(arr.type)):
+        return from_json_text(arr, t, where)  # JSON text (as CREATE EXTERNAL TABLE AS SELECT writes it)
     if pa.types.is_struct(t):
         if not pa.types.is_struct(arr.type):
             raise NestedMismatch(f"{where} is {arr.type} in the data, the table declares a struct")
@@ -342,3 +351,117 @@ def _leaf(v: Any, t: pa.DataType) -> Any:
     if pa.types.is_timestamp(t):
         return datetime.datetime.fromisoformat(str(v).strip())
     raise ValueError(f"unsupported type {t}")
+
+
+# ---------------------------------------------------------------- JSON text -> Arrow
+_OBJECT, _ARRAY, _STRING, _NUMBER, _BOOL = 1, 2, 3, 4, 5
+
+
+def _key_bytes(name: str) -> tuple[np.ndarray, np.ndarray]:
+    raw = json.dumps(name, ensure_ascii=False)[1:-1].encode()
+    data = np.frombuffer(raw, np.uint8) if raw else np.zeros(1, np.uint8)
+    return data, np.array([0, len(raw)], np.int64)
+
+
+def _tokens(data: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> pa.Array:
+    """The JSON tokens at the spans as strings (negative starts NULL)."""
+    out, offsets = gather_spans(data, starts, ends)
+    raw = pa.StringArray.from_buffers(len(starts), pa.py_buffer(offsets), pa.py_buffer(out))
+    missing = starts < 0
+    return pc.if_else(pa.array(~missing), raw, pa.scalar(None, pa.string())) if missing.any() else raw
+
+
+def leaf_from_tokens(raw: pa.Array, t: pa.DataType, where: str = "value") -> pa.Array:
+    """JSON scalar tokens (``"text"``, ``12``, ``true``; NULL or ``null`` for none) as Arrow
+    type ``t``: strings unquoted (escapes decoded), then cast.  Raises ``NestedMismatch``."""
+    raw = pc.if_else(pc.equal(raw, "null"), pa.scalar(None, pa.string()), raw) if len(raw) else raw
+    quoted = pc.starts_with(raw, '"')
+    text = pc.if_else(quoted, pc.utf8_slice_codeunits(raw, 1, -1), raw)
+    escaped = pc.and_(quoted, pc.match_substring(raw, "\\"))
+    if len(raw) and pc.any(escaped).as_py():
+        flags = escaped.fill_null(False).to_numpy(zero_copy_only=False)
+        vals = text.to_pylist()
+        raws = raw.to_pylist()
+        for i in np.flatnonzero(flags):
+            vals[i] = json.loads(raws[i])
+        text = pa.array(vals, pa.string())
+    if pa.types.is_string(t):
+        return text
+    if pa.types.is_boolean(t):
+        low = pc.utf8_lower(text)
+        ok = pc.or_(pc.is_null(low), pc.is_in(low, pa.array(["true", "false"])))
+        if not pc.all(ok).as_py():
+            raise NestedMismatch(f"{where}: not a boolean")
+        return pc.equal(low, "true")
+    try:
+        if pa.types.is_integer(t):
+            return text.cast(pa.int64()).cast(t)
+        return text.cast(t)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as e:
+        raise NestedMismatch(f"{where}: cannot be read as {t}: {str(e).splitlines()[0]}") from None
+
+
+def from_spans(data: np.ndarray, starts: np.ndarray, ends: np.ndarray, t: pa.DataType, where: str = "value") -> pa.Array:
+    """The JSON values at ``data[starts[k]:ends[k]]`` (a negative start: none) as an Arrow
+    array of the declared type ``t``, built level by level; raises ``NestedMismatch`` for
+    a value of another shape."""
+    kinds = json_kinds(data, starts, ends)
+    null = kinds <= 0
+    starts = np.where(null, -1, starts).astype(np.int64)
+    mask = pa.array(null) if null.any() else None
+    n = len(starts)
+
+    def expect(kind: int, what: str) -> None:
+        if ((kinds != kind) & ~null).any():
+            raise NestedMismatch(f"{where}: expected {what} for {t}")
+
+    if pa.types.is_struct(t):
+        expect(_OBJECT, "an object")
+        children = []
+        for f in t:
+            kdata, koffs = _key_bytes(f.name)
+            cs, ce = json_child(data, starts, ends, True, kdata, koffs, np.zeros(1, np.int64))
+            children.append(from_spans(data, cs, ce, f.type, f"{where}.{f.name}"))
+        return pa.StructArray.from_arrays(children, fields=list(t), mask=mask)
+    if pa.types.is_list(t) or pa.types.is_map(t):
+        is_map = pa.types.is_map(t)
+        expect(_OBJECT if is_map else _ARRAY, "an object" if is_map else "an array")
+        owner, vs, ve, ks, ke = json_elements(data, starts, ends)
+        offsets = np.zeros(n + 1, np.int32)
+        np.cumsum(np.bincount(owner, minlength=n), out=offsets[1:])
+        if not is_map:
+            values = from_spans(data, vs, ve, t.value_type, f"{where}[]")
+            return pa.ListArray.from_arrays(pa.array(offsets), values, type=t, mask=mask)
+        keys = leaf_from_tokens(_tokens(data, ks, ke), t.key_type, f"{where} key")
+        values = from_spans(data, vs, ve, t.item_type, f"{where} value")
+        return pa.MapArray.from_arrays(pa.array(offsets), keys, values, type=t, mask=mask)
+    if ((kinds == _OBJECT) | (kinds == _ARRAY) | (kinds > _BOOL)).any():
+        raise NestedMismatch(f"{where}: expected {t}, found an object or array")
+    return leaf_from_tokens(_tokens(data, starts, ends), t, where)
+
+
+def from_json_text(arr: pa.Array | pa.ChunkedArray, t: pa.DataType, where: str = "value") -> pa.Array:
+    """Strings holding JSON (NULL: none) as Arrow type ``t`` (``from_spans``); the inverse
+    of ``to_json``, e.g. for a Parquet string column written with a value's JSON text."""
+    arr = _combine(arr)
+    if arr.type != pa.string():
+        arr = arr.cast(pa.string())
+    n = len(arr)
+    bufs = arr.buffers()
+    offsets = np.frombuffer(bufs[1], np.int32, count=n + 1 + arr.offset)[arr.offset :].astype(np.int64)
+    data = np.frombuffer(bufs[2], np.uint8) if bufs[2] is not None and len(bufs[2]) else np.zeros(1, np.uint8)
+    starts = offsets[:-1].copy()
+    if arr.null_count:
+        starts[~arr.is_valid().to_numpy(zero_copy_only=False)] = -1
+    return from_spans(data, starts, offsets[1:].copy(), t, where)
+
+
+def column_from_records(out: np.ndarray, offsets: np.ndarray, lo: int, hi: int, key: str, t: pa.DataType, where: str) -> pa.Array:
+    """Records ``lo..hi`` of ``out`` (one JSON object per line, record ``k`` is
+    ``out[offsets[k]:offsets[k + 1] - 1]``): the value of top-level ``key`` as type ``t``."""
+    starts = np.asarray(offsets[lo:hi], np.int64).copy()
+    ends = (np.asarray(offsets[lo + 1 : hi + 1], np.int64) - 1).copy()
+    kdata, koffs = _key_bytes(key)
+    data = np.asarray(out, np.uint8)
+    cs, ce = json_child(data, starts, ends, True, kdata, koffs, np.zeros(1, np.int64))
+    return from_spans(data, cs, ce, t, where)
