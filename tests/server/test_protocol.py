@@ -14,7 +14,7 @@ import time
 import psycopg
 import pytest
 
-from tests.server.conftest import ADMIN_PW, libpq_dsn
+from tests.server.conftest import ADMIN_PW, BIG_ROWS, libpq_dsn
 
 SLOW_SQL = "SELECT count(*) FROM big a JOIN big b ON a.label = b.label WHERE a.f < b.f"  # ~8 s uncancelled
 
@@ -272,3 +272,19 @@ def test_serve_cli_sigterm(tmp_path):
             p.kill()
     _, err = p.communicate()
     assert "Cli-pass-123" not in err
+
+
+def test_a_client_that_reads_slowly_keeps_its_connection(server):
+    """The server's socket polls with a short timeout; a client that stops reading a large
+    result for longer than that (a pager, a loaded machine) must stall the send, not lose
+    the connection."""
+    s = _startup(server)
+    s.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    s.sendall(_m(b"Q", b"SELECT * FROM big\0"))
+    time.sleep(2.5)  # the server's send buffer fills and stays full for several poll periods
+    got = _until_ready(s)
+    kinds = [k for k, _ in got]
+    assert kinds.count(b"D") == BIG_ROWS and kinds[-2] == b"C", kinds[-3:]
+    s.sendall(_m(b"Q", b"SELECT 7\0"))
+    assert any(k == b"D" and d.endswith(b"7") for k, d in _until_ready(s))
+    s.close()

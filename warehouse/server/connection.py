@@ -37,6 +37,7 @@ log = logging.getLogger("warehouse.server")
 
 CHUNK_ROWS = 65_536
 POLL_S = 0.5
+SEND_STALL_S = 600.0  # a client that reads nothing for this long is given up
 _QUERY_KINDS = (exp.Select, exp.Union, exp.Intersect, exp.Except, exp.Subquery, exp.Values)
 _DEALLOCATE = re.compile(r"^\s*deallocate\s+(?:prepare\s+)?(?P<name>all|\"(?:[^\"]|\"\")*\"|\w+)\s*;?\s*$", re.I)
 _SAVEPOINT = re.compile(r"^\s*(?P<verb>savepoint|release(?:\s+savepoint)?|rollback\s+to(?:\s+savepoint)?)\s+(?P<name>\"(?:[^\"]|\"\")*\"|\w+)\s*;?\s*$", re.I)
@@ -157,7 +158,25 @@ class Connection:
         data = b"".join(self.out) if len(self.out) > 1 else self.out[0]
         self.out, self.out_size = [], 0
         with self.write_lock:
-            self.sock.sendall(data)
+            self._sendall(data)
+
+    def _sendall(self, data: bytes) -> None:
+        """``sendall`` that outlasts the socket's short poll timeout: a client that reads
+        slowly (a pager, a loaded machine) stalls the send instead of losing the connection;
+        only a client that takes nothing for ``SEND_STALL_S`` is given up."""
+        view = memoryview(data)
+        stalled_since: float | None = None
+        while view:
+            try:
+                sent = self.sock.send(view)
+            except (socket.timeout, TimeoutError):
+                now = time.monotonic()
+                stalled_since = stalled_since or now
+                if now - stalled_since > SEND_STALL_S:
+                    raise
+                continue
+            stalled_since = None
+            view = view[sent:]
 
     def _fill(self, n: int, *, idle: bool) -> None:
         idle_since = time.monotonic()
