@@ -443,7 +443,13 @@ def from_spans(data: np.ndarray, starts: np.ndarray, ends: np.ndarray, t: pa.Dat
 def from_json_text(arr: pa.Array | pa.ChunkedArray, t: pa.DataType, where: str = "value") -> pa.Array:
     """Strings holding JSON (NULL: none) as Arrow type ``t`` (``from_spans``); the inverse
     of ``to_json``, e.g. for a Parquet string column written with a value's JSON text."""
-    arr = _combine(arr)
+    data, starts, ends = string_spans(_combine(arr))
+    return from_spans(data, starts, ends, t, where)
+
+
+def string_spans(arr: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(data bytes, starts, ends) of a string array's values, for the kernels that walk JSON
+    text; a NULL entry gets start -1."""
     if arr.type != pa.string():
         arr = arr.cast(pa.string())
     n = len(arr)
@@ -451,9 +457,10 @@ def from_json_text(arr: pa.Array | pa.ChunkedArray, t: pa.DataType, where: str =
     offsets = np.frombuffer(bufs[1], np.int32, count=n + 1 + arr.offset)[arr.offset :].astype(np.int64)
     data = np.frombuffer(bufs[2], np.uint8) if bufs[2] is not None and len(bufs[2]) else np.zeros(1, np.uint8)
     starts = offsets[:-1].copy()
+    ends = offsets[1:].copy()
     if arr.null_count:
         starts[~arr.is_valid().to_numpy(zero_copy_only=False)] = -1
-    return from_spans(data, starts, offsets[1:].copy(), t, where)
+    return data, starts, ends
 
 
 def column_from_records(out: np.ndarray, offsets: np.ndarray, lo: int, hi: int, key: str, t: pa.DataType, where: str) -> pa.Array:

@@ -171,17 +171,9 @@ def _resolve_cardinality(name: str, args: list[Expr]) -> tuple[list[Expr], SqlTy
 # ----- implementations ----------------------------------------------------------------------
 def _buffers(arr: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(data bytes, starts, ends) of a string array; NULL entries get start -1."""
-    if arr.type != pa.string():
-        arr = arr.cast(pa.string())
-    n = len(arr)
-    bufs = arr.buffers()
-    offsets = np.frombuffer(bufs[1], np.int32, count=n + 1 + arr.offset)[arr.offset :].astype(np.int64)
-    data = np.frombuffer(bufs[2], np.uint8) if bufs[2] is not None and len(bufs[2]) else np.zeros(1, np.uint8)
-    starts = offsets[:-1].copy()
-    ends = offsets[1:].copy()
-    if arr.null_count:
-        starts[~arr.is_valid().to_numpy(zero_copy_only=False)] = -1
-    return data, starts, ends
+    from loaders.nested import string_spans
+
+    return string_spans(arr)
 
 
 def _key_buffers(keys: list[str | None]) -> tuple[np.ndarray, np.ndarray]:

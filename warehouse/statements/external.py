@@ -43,27 +43,15 @@ def run_external(session: Session, text: str) -> Result:
     """Run one external-DDL statement (``sql.external.is_external`` said it is one)."""
     cmd = parse_external(text)
     if isinstance(cmd, CreateExternalTable):
-        if cmd.query is not None:
-            return _create_table_as(session, cmd)
-        return _create_table(session, cmd)
-    if isinstance(cmd, CreateExternalSchema):
-        return _create_schema(session, cmd)
-    if isinstance(cmd, ShowCreateTable):
-        return _show_create(session, cmd)
-    if isinstance(cmd, MsckRepair):
-        return _msck_repair(session, cmd)
-    if isinstance(cmd, AlterPartitions):
-        return _alter_partitions(session, cmd)
-    if isinstance(cmd, InsertOverwriteDirectory):
-        return _insert_directory(session, cmd)
-    if isinstance(cmd, ShowPartitions):
-        return _show_partitions(session, cmd)
-    if isinstance(cmd, DescribeTable):
-        return _describe(session, cmd)
-    if isinstance(cmd, AlterExternalTable):
-        return _alter_table(session, cmd)
-    if isinstance(cmd, DropExternalDatabase):
-        return _drop_external_database(session, cmd)
+        return _create_table_as(session, cmd) if cmd.query is not None else _create_table(session, cmd)
+    handlers = {
+        CreateExternalSchema: _create_schema, ShowCreateTable: _show_create, MsckRepair: _msck_repair,
+        AlterPartitions: _alter_partitions, InsertOverwriteDirectory: _insert_directory, ShowPartitions: _show_partitions,
+        DescribeTable: _describe, AlterExternalTable: _alter_table, DropExternalDatabase: _drop_external_database,
+    }
+    handler = handlers.get(type(cmd))
+    if handler is not None:
+        return handler(session, cmd)  # type: ignore[operator]
     msg = f"unexpected external statement {type(cmd).__name__}"
     raise NotSupportedError(msg)
 
