@@ -33,7 +33,8 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 @dataclass(frozen=True)
 class WriteOptions:
-    """How rows become bytes: ``format`` is TEXT, CSV, JSON or PARQUET."""
+    """How rows become bytes: ``format`` is TEXT, CSV, JSON, PARQUET or ORC.  ``booleans``:
+    the text of true and false in TEXT/CSV (Redshift's ``t``/``f``; Hive writes ``true``/``false``)."""
 
     format: str = "TEXT"
     delimiter: str = "|"
@@ -43,6 +44,7 @@ class WriteOptions:
     header: bool = False
     compression: str | None = None  # GZIP, BZIP2, ZSTD
     max_file_size: int = 6200 << 20
+    booleans: tuple[str, str] = ("t", "f")
 
 
 @dataclass(frozen=True)
@@ -86,6 +88,8 @@ def _text_rows(table: pa.Table, opts: WriteOptions) -> pa.Array:
         a = arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
         is_text = pa.types.is_string(a.type) or pa.types.is_large_string(a.type) or (pa.types.is_dictionary(a.type))
         s = _text(a)
+        if pa.types.is_boolean(a.type) and opts.booleans != ("t", "f"):
+            s = pc.if_else(a, pa.scalar(opts.booleans[0]), pa.scalar(opts.booleans[1]))
         if opts.format == "CSV":
             if is_text:
                 quote = pc.or_(pc.match_substring_regex(s, specials), pc.equal(pc.binary_length(s), 0))
@@ -206,7 +210,7 @@ def write_files(
     ``opts.max_file_size`` (uncompressed bytes for text; Parquet by estimated row size).
     An empty table still writes one file (a header line, or a Parquet schema).
     """
-    if opts.format == "PARQUET":
+    if opts.format in ("PARQUET", "ORC"):
         return _write_parquet(table, name, opts, creds, on_file)
     head = header_line(table.column_names, opts) if opts.header else b""
     written: list[WrittenFile] = []
@@ -262,7 +266,12 @@ def _write_parquet(table: pa.Table, name: Callable[[int], str], opts: WriteOptio
     while True:
         part = table.slice(start, rows_per_file)
         sink = pa.BufferOutputStream()
-        pq.write_table(part, sink, compression="snappy")
+        if opts.format == "ORC":
+            import pyarrow.orc as orc
+
+            orc.write_table(part, sink, compression="snappy")
+        else:
+            pq.write_table(part, sink, compression="snappy")
         data = sink.getvalue().to_pybytes()
         url = name(len(written))
         _put(url, data, creds)

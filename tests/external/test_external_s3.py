@@ -343,4 +343,4 @@ def test_insert_overwrite_directory_writes_delimited_text(s3, con):
     con.execute("INSERT OVERWRITE DIRECTORY 's3://out/os_requests/' SELECT os FROM cloudfront_logs WHERE bytes < 0")
     assert _objects(s3, "out", "os_requests/") == {}
     with pytest.raises(warehouse.NotSupportedError):
-        con.execute("INSERT OVERWRITE DIRECTORY 's3://out/x/' STORED AS PARQUET SELECT 1")
+        con.execute("INSERT OVERWRITE DIRECTORY 's3://out/x/' STORED AS AVRO SELECT 1")

@@ -288,3 +288,14 @@ def test_a_client_that_reads_slowly_keeps_its_connection(server):
     s.sendall(_m(b"Q", b"SELECT 7\0"))
     assert any(k == b"D" and d.endswith(b"7") for k, d in _until_ready(s))
     s.close()
+
+
+@pytest.mark.parametrize("sql", ["DESCRIBE items", "SHOW TABLES LIKE 'ite*'", "SHOW search_path"])
+def test_describe_statement_of_describe_and_show(server, sql):
+    """Describe of a prepared DESCRIBE/SHOW (JDBC, asyncpg) answers its columns
+    (RowDescription), not NoData: the statement has no side effects, so it is run to learn them."""
+    s = _startup(server)
+    s.sendall(_m(b"P", b"st\0" + sql.encode() + b"\0\0\0") + _m(b"D", b"Sst\0") + _m(b"S", b""))
+    kinds = [k for k, _ in _until_ready(s)]
+    assert kinds[:3] == [b"1", b"t", b"T"], kinds
+    s.close()

@@ -139,6 +139,7 @@ class ExternalColumn:
 
     name: str
     type: str
+    comment: str = ""  # COMMENT '...' (CREATE EXTERNAL TABLE, ALTER TABLE ... CHANGE COLUMN)
 
     @property
     def sql_type(self) -> SqlType:
@@ -219,13 +220,13 @@ class ExternalTableDef:
         return {
             "schema": self.schema,
             "name": self.name,
-            "columns": [[c.name, c.type] for c in self.columns],
+            "columns": [[c.name, c.type] + ([c.comment] if c.comment else []) for c in self.columns],
             "location": self.location,
             "serde": self.serde,
             "serde_properties": dict(self.serde_properties),
             "input_format": self.input_format,
             "output_format": self.output_format,
-            "partition_columns": [[c.name, c.type] for c in self.partition_columns],
+            "partition_columns": [[c.name, c.type] + ([c.comment] if c.comment else []) for c in self.partition_columns],
             "table_properties": dict(self.table_properties),
             "partitions": [[list(vals), loc] for vals, loc in self.partitions],
             "owner": self.owner,
@@ -235,9 +236,9 @@ class ExternalTableDef:
     @staticmethod
     def from_json(v: dict[str, Any]) -> ExternalTableDef:
         return ExternalTableDef(
-            v["schema"], v["name"], tuple(ExternalColumn(c[0], c[1]) for c in v["columns"]), v["location"], v["serde"],
+            v["schema"], v["name"], tuple(ExternalColumn(*c[:3]) for c in v["columns"]), v["location"], v["serde"],
             dict(v.get("serde_properties") or {}), v["input_format"], v["output_format"],
-            tuple(ExternalColumn(c[0], c[1]) for c in v.get("partition_columns") or []),
+            tuple(ExternalColumn(*c[:3]) for c in v.get("partition_columns") or []),
             dict(v.get("table_properties") or {}), tuple((tuple(p[0]), p[1]) for p in v.get("partitions") or []),
             v.get("owner", "admin"), bool(v.get("row_format_delimited")),
         )
@@ -266,12 +267,16 @@ def _props(props: dict[str, str]) -> str:
     return ",\n  ".join(f"{_quote(k)}={_quote(v)}" for k, v in props.items())
 
 
+def _column_text(c: ExternalColumn) -> str:
+    return f"`{c.name}` {c.type}" + (f" COMMENT {_quote(c.comment)}" if c.comment else "")
+
+
 def show_create(d: ExternalTableDef) -> str:
     """The table's DDL in Athena's spelling (what ``SHOW CREATE TABLE`` returns)."""
-    cols = ",\n  ".join(f"`{c.name}` {c.type}" for c in d.columns)
+    cols = ",\n  ".join(_column_text(c) for c in d.columns)
     out = [f"CREATE EXTERNAL TABLE `{d.schema}`.`{d.name}`(\n  {cols})"]
     if d.partition_columns:
-        parts = ",\n  ".join(f"`{c.name}` {c.type}" for c in d.partition_columns)
+        parts = ",\n  ".join(_column_text(c) for c in d.partition_columns)
         out.append(f"PARTITIONED BY (\n  {parts})")
     if d.row_format_delimited:
         out.append("ROW FORMAT DELIMITED")

@@ -667,7 +667,7 @@ class Connection:
                 raise
             return [(f.name, *type_oid(f.type), 0) for f in plan.fields]
         text = stmt.sql.lstrip().lower()
-        if text.startswith(("show", "fetch", "explain")) and not stmt.param_oids:
+        if text.startswith(("show", "fetch", "explain", "describe", "desc ")) and not stmt.param_oids:
             result = self._run(stmt.sql, [])  # no side effects: run it to learn the columns
             if result.table is not None and result.names:
                 return self._row_fields(result, [])

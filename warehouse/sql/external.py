@@ -52,13 +52,18 @@ _STATEMENT = re.compile(
     r"|SHOW\s+PARTITIONS\b|DESC(?:RIBE)?\s+\S"  # SHOW PARTITIONS, DESCRIBE [EXTENDED|FORMATTED]
     r"|ALTER\s+TABLE\s+\S+\s+(?:SET\s+(?:LOCATION|TBLPROPERTIES|TABLE\s+PROPERTIES|SERDEPROPERTIES|FILE\s+FORMAT)"
     r"|UNSET\s+TBLPROPERTIES|(?:ADD|REPLACE)\s+COLUMNS)\b|ALTER\s+TABLE\s+\S+\s+PARTITION\s*\("
-    r"|DROP\s+SCHEMA\b[^;]*\bDROP\s+EXTERNAL\s+DATABASE\b)",
+    r"|DROP\s+SCHEMA\b[^;]*\bDROP\s+EXTERNAL\s+DATABASE\b"
+    # Hive/Athena SHOW forms; Redshift's SHOW TABLES FROM SCHEMA, SHOW SCHEMAS FROM DATABASE and
+    # SHOW COLUMNS FROM TABLE are left to the session's own SHOW handling
+    r"|SHOW\s+TABLES\b(?!\s+FROM\s+SCHEMA\b)|SHOW\s+(?:DATABASES|SCHEMAS)\b(?!\s+FROM\s+DATABASE\b)"
+    r"|SHOW\s+COLUMNS\s+(?:IN|FROM)\s+(?!TABLE\s)|SHOW\s+TBLPROPERTIES\b"
+    r"|ALTER\s+TABLE\s+\S+\s+CHANGE\b)",
     re.IGNORECASE,
 )
 _MAYBE = re.compile(
     r"\b(?:EXTERNAL|MSCK|SHOW\s+CREATE|(?:ADD|DROP)\s+(?:IF\s+(?:NOT\s+)?EXISTS\s+)?PARTITION|OVERWRITE\s+(?:LOCAL\s+)?DIRECTORY"
     r"|SHOW\s+PARTITIONS|DESCRIBE|(?:UN)?SET\s+(?:LOCATION|TBLPROPERTIES|TABLE\s+PROPERTIES|SERDEPROPERTIES|FILE\s+FORMAT)"
-    r"|(?:ADD|REPLACE)\s+COLUMNS)\b|PARTITION\s*\(|(?:^|;)\s*DESC\b",
+    r"|(?:ADD|REPLACE)\s+COLUMNS|SHOW\s+(?:TABLES|DATABASES|SCHEMAS|COLUMNS|TBLPROPERTIES)|ALTER\s+TABLE\s+\S+\s+CHANGE)\b|PARTITION\s*\(|(?:^|;)\s*DESC\b",
     re.IGNORECASE | re.MULTILINE,
 )
 
@@ -113,6 +118,7 @@ class InsertOverwriteDirectory:
     delimiter: str = "\x01"  # Hive's default field delimiter
     escape: str | None = None
     null_format: str = "\\N"
+    file_format: str = "TEXTFILE"  # STORED AS TEXTFILE | PARQUET | ORC
 
 
 ExternalCommand = CreateExternalTable | CreateExternalSchema | MsckRepair | ShowCreateTable | AlterPartitions | InsertOverwriteDirectory
@@ -169,6 +175,8 @@ def parse_external(sql: str) -> ExternalCommand:
         return MsckRepair(_table_name(text, 3))
     if words[:2] == ["SHOW", "PARTITIONS"]:
         return _show_partitions(text)
+    if words[0] == "SHOW" and words[1] in ("TABLES", "DATABASES", "SCHEMAS", "COLUMNS", "TBLPROPERTIES"):
+        return _show_catalog(text, words[1])
     if words[0] == "SHOW":
         return ShowCreateTable(_table_name(text, 3))
     if words[0] in ("DESC", "DESCRIBE"):
@@ -309,7 +317,11 @@ def _column(c: exp.Expression) -> ExternalColumn:
     type_text = kind.sql(dialect="hive").lower().replace(", ", ",")
     if kind.is_type(*exp.DataType.NESTED_TYPES):  # array/map/struct: canonical text, checked
         type_text = _nested_type_text(type_text)
-    return ExternalColumn(c.name.lower(), type_text)
+    comment = ""
+    for cc in c.args.get("constraints") or []:
+        if isinstance(cc.args.get("kind"), exp.CommentColumnConstraint):
+            comment = _text(cc.args["kind"].this)
+    return ExternalColumn(c.name.lower(), type_text, comment)
 
 
 def _nested_type_text(text: str) -> str:
@@ -501,9 +513,12 @@ def _insert_directory(text: str) -> InsertOverwriteDirectory:
         else:
             break
     stored = got.get("stored", "TEXTFILE").upper()
-    if stored != "TEXTFILE":
-        msg = f"INSERT OVERWRITE DIRECTORY ... STORED AS {stored} is not supported (TEXTFILE; use UNLOAD ... FORMAT PARQUET)"
+    if stored not in ("TEXTFILE", "PARQUET", "ORC"):
+        msg = f"INSERT OVERWRITE DIRECTORY ... STORED AS {stored} is not supported (TEXTFILE, PARQUET, ORC)"
         raise NotSupportedError(msg)
+    if stored != "TEXTFILE" and any(k in got for k in ("row", "fields", "escape", "lines", "null")):
+        msg = f"ROW FORMAT DELIMITED applies to STORED AS TEXTFILE only, not {stored}"
+        raise SyntaxError_(msg, sqlstate="42601")
     if "lines" in got and _hive_literal(got["lines"]) != "\n":
         raise NotSupportedError("LINES TERMINATED BY other than '\\n' is not supported")
     query = text[pos:].strip()
@@ -514,7 +529,7 @@ def _insert_directory(text: str) -> InsertOverwriteDirectory:
         raise NotSupportedError(f"FIELDS TERMINATED BY {delim!r}: one character expected")
     escape = _hive_literal(got["escape"]) if "escape" in got else None
     null = _hive_literal(got["null"]) if "null" in got else "\\N"
-    return InsertOverwriteDirectory(url, query, delim, escape, null)
+    return InsertOverwriteDirectory(url, query, delim, escape, null, stored)
 
 
 __all__ += ["InsertOverwriteDirectory"]
@@ -562,10 +577,12 @@ class ShowPartitions:
 
 @dataclass(frozen=True)
 class DescribeTable:
-    """``DESCRIBE [EXTENDED | FORMATTED] t``: ``mode`` is "", "EXTENDED" or "FORMATTED"."""
+    """``DESCRIBE [EXTENDED | FORMATTED] t [column]``: ``mode`` is "", "EXTENDED" or
+    "FORMATTED"; ``column`` (lower case) asks for that column only."""
 
     table: tuple[str | None, str]
     mode: str = ""
+    column: str | None = None
 
 
 _NAME_AT = re.compile(rf"\s*({_NAME_PART}(?:\s*\.\s*{_NAME_PART})?)")
@@ -619,13 +636,20 @@ def _show_partitions(text: str) -> ShowPartitions:
 def _describe(text: str) -> DescribeTable:
     m = re.match(r"\s*DESC(?:RIBE)?\s+(?:(EXTENDED|FORMATTED)\s+)?", text, re.IGNORECASE)
     assert m is not None
+    dm = re.match(rf"\s*DESC(?:RIBE)?\s+(?:DATABASE|SCHEMA)\s+(EXTENDED\s+)?{_NAME_PART}\s*$", text, re.IGNORECASE)
+    if dm:
+        return DescribeDatabase(next(g for g in dm.groups()[1:] if g is not None).lower(), dm.group(1) is not None)
     if re.match(r"(?:DATABASE|SCHEMA)\s", text[m.end():], re.IGNORECASE):
-        raise NotSupportedError("DESCRIBE DATABASE is not supported; query svv_external_schemas")
+        raise SyntaxError_("DESCRIBE DATABASE [EXTENDED] name expected", sqlstate="42601")
     table, pos = _name_then(text, m.end())
-    if text[pos:].strip():
-        msg = f"DESCRIBE [EXTENDED | FORMATTED] [schema.]table expected, not understood: {text[pos:pos + 40]!r}"
+    column = None
+    cm = re.fullmatch(rf"\s+{_NAME_PART}\s*", text[pos:])
+    if cm:
+        column = next(g for g in cm.groups() if g is not None).lower()
+    elif text[pos:].strip():
+        msg = f"DESCRIBE [EXTENDED | FORMATTED] [schema.]table [column] expected, not understood: {text[pos:pos + 40]!r}"
         raise SyntaxError_(msg, sqlstate="42601")
-    return DescribeTable(table, (m.group(1) or "").upper())
+    return DescribeTable(table, (m.group(1) or "").upper(), column)
 
 
 # ----- ALTER TABLE (external) ------------------------------------------------------------------
@@ -648,6 +672,8 @@ class AlterExternalTable:
     if_exists: bool = False
     file_format: str | None = None
     columns: tuple[ExternalColumn, ...] = ()
+    column: str | None = None  # change_column: the column changed (``columns`` holds its new definition)
+    position: str | None = None  # change_column: "FIRST", or the column it goes after; None: stays
 
 
 _STR = r"""'((?:[^'\\]|\\.)*)'|"((?:[^"\\]|\\.)*)\""""
@@ -739,8 +765,129 @@ def _alter_table(text: str) -> AlterExternalTable:
         body = text[cm.end():].strip()
         body = re.sub(r"\s+(?:CASCADE|RESTRICT)\s*$", "", body, flags=re.IGNORECASE)
         return AlterExternalTable(table, f"{cm.group(1).lower()}_columns", columns=_columns_list(body))
+    chm = re.compile(rf"\s*CHANGE\s+(?:COLUMN\s+)?{_NAME_PART}\s+{_NAME_PART}(?:\s+|$)", re.IGNORECASE).match(text, pos)
+    if chm:
+        return _change_column(table, chm, text[chm.end():])
+    if re.match(r"\s*CHANGE\b", text[pos:], re.IGNORECASE):
+        msg = "ALTER TABLE name CHANGE [COLUMN] old_name new_name type [COMMENT '...'] [FIRST | AFTER column] expected"
+        raise SyntaxError_(msg, sqlstate="42601")
     msg = f"ALTER TABLE on an external table: {rest[:60]!r} is not supported"
     raise NotSupportedError(msg)
+
+
+_CHANGE_TAIL = re.compile(
+    rf"(?:\s+COMMENT\s+(?:{_STR}))?(?:\s+(FIRST|AFTER\s+{_NAME_PART}))?(?:\s+(?:CASCADE|RESTRICT))?\s*$",
+    re.IGNORECASE | re.DOTALL,
+)
+
+
+def _change_column(table: tuple[str | None, str], m: re.Match[str], rest: str) -> AlterExternalTable:
+    """Hive's ``CHANGE [COLUMN] old new type [COMMENT '...'] [FIRST | AFTER col] [CASCADE |
+    RESTRICT]``."""
+    old = next(g for g in m.groups()[:3] if g is not None).lower()
+    new = next(g for g in m.groups()[3:] if g is not None).lower()
+    rest = " " + rest
+    tm = _CHANGE_TAIL.search(rest)
+    assert tm is not None  # every part is optional
+    type_text = rest[: tm.start()].strip()
+    if not type_text:
+        raise SyntaxError_("ALTER TABLE ... CHANGE COLUMN old new type: the new type is missing", sqlstate="42601")
+    comment = _string(tm, 1) if tm.group(1) is not None or tm.group(2) is not None else ""
+    position = None
+    if tm.group(3):
+        after = [g for g in tm.groups()[3:] if g is not None]
+        position = after[0].lower() if after else "FIRST"
+        if tm.group(3).upper() == "FIRST":
+            position = "FIRST"
+    (col,) = _columns_list(f"(`{new}` {type_text})")
+    column = ExternalColumn(new, col.type, comment)
+    return AlterExternalTable(table, "change_column", columns=(column,), column=old, position=position)
+
+
+# ----- SHOW TABLES / DATABASES / COLUMNS / TBLPROPERTIES, DESCRIBE DATABASE ------------------------
+@dataclass(frozen=True)
+class ShowTables:
+    """``SHOW TABLES [IN | FROM db] [[LIKE] 'pattern']`` (Hive/Athena: one column ``tab_name``)."""
+
+    schema: str | None = None
+    pattern: str | None = None
+
+
+@dataclass(frozen=True)
+class ShowDatabases:
+    """``SHOW DATABASES | SCHEMAS [[LIKE] 'pattern']`` (one column ``database_name``)."""
+
+    pattern: str | None = None
+
+
+@dataclass(frozen=True)
+class ShowColumns:
+    """``SHOW COLUMNS IN | FROM [db.]t [IN | FROM db]`` (one column ``field``)."""
+
+    table: tuple[str | None, str]
+
+
+@dataclass(frozen=True)
+class ShowTblProperties:
+    """``SHOW TBLPROPERTIES [db.]t [('key')]`` (columns ``prpt_name``, ``prpt_value``)."""
+
+    table: tuple[str | None, str]
+    key: str | None = None
+
+
+@dataclass(frozen=True)
+class DescribeDatabase:
+    """``DESCRIBE DATABASE | SCHEMA [EXTENDED] db`` (Hive's six columns)."""
+
+    name: str
+    extended: bool = False
+
+
+def _name_group(m: re.Match[str], first: int) -> str | None:
+    """The name matched by the ``_NAME_PART`` whose groups start at ``first`` (lower case)."""
+    for g in (m.group(first), m.group(first + 1), m.group(first + 2)):
+        if g is not None:
+            return g.lower()
+    return None
+
+
+def _show_catalog(text: str, word: str) -> ShowTables | ShowDatabases | ShowColumns | ShowTblProperties:
+    if word == "TABLES":
+        m = re.fullmatch(rf"\s*SHOW\s+TABLES(?:\s+(?:IN|FROM)\s+{_NAME_PART})?(?:\s+(?:LIKE\s+)?(?:{_STR}))?\s*",
+                         text, re.IGNORECASE | re.DOTALL)
+        if not m:
+            raise SyntaxError_("SHOW TABLES [IN database] [[LIKE] 'pattern'] expected", sqlstate="42601")
+        pattern = _string(m, 4) if m.group(4) is not None or m.group(5) is not None else None
+        return ShowTables(_name_group(m, 1), pattern)
+    if word in ("DATABASES", "SCHEMAS"):
+        m = re.fullmatch(rf"\s*SHOW\s+(?:DATABASES|SCHEMAS)(?:\s+(?:LIKE\s+)?(?:{_STR}))?\s*", text, re.IGNORECASE | re.DOTALL)
+        if not m:
+            raise SyntaxError_(f"SHOW {word} [[LIKE] 'pattern'] expected", sqlstate="42601")
+        return ShowDatabases(_string(m, 1) if m.group(1) is not None or m.group(2) is not None else None)
+    if word == "COLUMNS":
+        m = re.match(r"\s*SHOW\s+COLUMNS\s+(?:IN|FROM)\s+", text, re.IGNORECASE)
+        if not m:
+            raise SyntaxError_("SHOW COLUMNS IN [database.]table [IN database] expected", sqlstate="42601")
+        table, pos = _name_then(text, m.end())
+        dm = re.fullmatch(rf"\s+(?:IN|FROM)\s+{_NAME_PART}\s*", text[pos:], re.IGNORECASE)
+        if dm:
+            if table[0] is not None:
+                raise SyntaxError_("SHOW COLUMNS: the database is named twice", sqlstate="42601")
+            table = (_name_group(dm, 1), table[1])
+        elif text[pos:].strip():
+            msg = f"SHOW COLUMNS IN [database.]table [IN database] expected, not understood: {text[pos:pos + 40]!r}"
+            raise SyntaxError_(msg, sqlstate="42601")
+        return ShowColumns(table)
+    m = re.match(r"\s*SHOW\s+TBLPROPERTIES\s+", text, re.IGNORECASE)
+    assert m is not None
+    table, pos = _name_then(text, m.end())
+    km = re.fullmatch(rf"\s*\(\s*(?:{_STR})\s*\)\s*", text[pos:], re.DOTALL)
+    if km:
+        return ShowTblProperties(table, _string(km, 1))
+    if text[pos:].strip():
+        msg = f"SHOW TBLPROPERTIES [database.]table [('key')] expected, not understood: {text[pos:pos + 40]!r}"
+        raise SyntaxError_(msg, sqlstate="42601")
+    return ShowTblProperties(table)
 
 
 # ----- DROP SCHEMA ... DROP EXTERNAL DATABASE ------------------------------------------------------
@@ -771,5 +918,7 @@ def _drop_schema(text: str) -> DropExternalDatabase:
     return DropExternalDatabase(tuple(names), m.group(1) is not None, (m.group(3) or "").upper() == "CASCADE")
 
 
-__all__ += ["AlterExternalTable", "DescribeTable", "DropExternalDatabase", "ShowPartitions"]
-ExternalCommand = ExternalCommand | ShowPartitions | DescribeTable | AlterExternalTable | DropExternalDatabase
+__all__ += ["AlterExternalTable", "DescribeDatabase", "DescribeTable", "DropExternalDatabase", "ShowColumns", "ShowDatabases",
+            "ShowPartitions", "ShowTables", "ShowTblProperties"]
+ExternalCommand = (ExternalCommand | ShowPartitions | DescribeTable | AlterExternalTable | DropExternalDatabase | ShowTables
+                   | ShowDatabases | ShowColumns | ShowTblProperties | DescribeDatabase)

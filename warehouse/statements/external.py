@@ -1,7 +1,9 @@
 """External schemas and tables: CREATE EXTERNAL SCHEMA / TABLE (and Redshift's CREATE
 EXTERNAL TABLE ... AS SELECT), CREATE DATABASE (Athena), DROP (and DROP SCHEMA ... DROP
-EXTERNAL DATABASE), SHOW CREATE TABLE, SHOW PARTITIONS, DESCRIBE, ALTER TABLE (partitions,
-location, properties, columns, rename), MSCK REPAIR TABLE.  Parsing is
+EXTERNAL DATABASE), SHOW CREATE TABLE, SHOW PARTITIONS, DESCRIBE (tables, one column,
+databases), SHOW TABLES / DATABASES / COLUMNS / TBLPROPERTIES, ALTER TABLE (partitions,
+location, properties, columns, CHANGE COLUMN, rename), MSCK REPAIR TABLE, INSERT OVERWRITE
+DIRECTORY (text, Parquet, ORC).  Parsing is
 ``warehouse.sql.external``; the records are ``warehouse.catalog.external``; storage keeps
 them in the MANIFEST, so they commit and roll back with the transaction like any DDL.  Rows
 are read at query time (``warehouse.exec.external_scan``)."""
@@ -22,12 +24,17 @@ from warehouse.sql.external import (
     AlterPartitions,
     CreateExternalSchema,
     CreateExternalTable,
+    DescribeDatabase,
     DescribeTable,
     DropExternalDatabase,
     InsertOverwriteDirectory,
     MsckRepair,
+    ShowColumns,
     ShowCreateTable,
+    ShowDatabases,
     ShowPartitions,
+    ShowTables,
+    ShowTblProperties,
     parse_external,
 )
 
@@ -48,6 +55,8 @@ def run_external(session: Session, text: str) -> Result:
         CreateExternalSchema: _create_schema, ShowCreateTable: _show_create, MsckRepair: _msck_repair,
         AlterPartitions: _alter_partitions, InsertOverwriteDirectory: _insert_directory, ShowPartitions: _show_partitions,
         DescribeTable: _describe, AlterExternalTable: _alter_table, DropExternalDatabase: _drop_external_database,
+        ShowTables: _show_tables, ShowDatabases: _show_databases, ShowColumns: _show_columns,
+        ShowTblProperties: _show_tblproperties, DescribeDatabase: _describe_database,
     }
     handler = handlers.get(type(cmd))
     if handler is not None:
@@ -265,7 +274,9 @@ def drop_database(session: Session, ast: exp.Drop) -> Result:
 # ----- INSERT OVERWRITE DIRECTORY ---------------------------------------------------------------
 def _insert_directory(session: Session, cmd: InsertOverwriteDirectory) -> Result:
     """Run the query, remove every object under the directory (Hive's OVERWRITE), then write
-    the rows as delimited text objects ``000000_0``, ``000001_0``... (UNLOAD's writers)."""
+    the rows as objects ``000000_0``, ``000001_0``... (UNLOAD's writers): delimited text
+    (Hive's text forms: booleans ``true``/``false``), or with ``STORED AS PARQUET | ORC``
+    Parquet or ORC files whose columns carry the query's column names."""
     from loaders.objectstore import delete_objects, list_prefix
     from loaders.rejects import LoadError
     from loaders.writers import WriteOptions, write_files
@@ -279,7 +290,12 @@ def _insert_directory(session: Session, cmd: InsertOverwriteDirectory) -> Result
     result = session.run_query(statements[0], cmd.query, [])
     table = result.table if result.table is not None else pa.table({})
     folder = cmd.url if cmd.url.endswith("/") else cmd.url + "/"
-    opts = WriteOptions(format="TEXT", delimiter=cmd.delimiter, null_as=cmd.null_format, escape=cmd.escape is not None)
+    if cmd.file_format in ("PARQUET", "ORC"):
+        opts = WriteOptions(format=cmd.file_format)
+        table = _writable(table)
+    else:
+        opts = WriteOptions(format="TEXT", delimiter=cmd.delimiter, null_as=cmd.null_format, escape=cmd.escape is not None,
+                            booleans=("true", "false"))
     try:
         delete_objects(list_prefix(folder))
         files = write_files(table, lambda part: f"{folder}{part:06d}_0", opts) if table.num_rows else []
@@ -287,6 +303,14 @@ def _insert_directory(session: Session, cmd: InsertOverwriteDirectory) -> Result
         raise DataError(f"INSERT OVERWRITE DIRECTORY failed: {e}", sqlstate="58030") from None
     rows = table.num_rows
     return Result(status=f"INSERT 0 {rows}", rowcount=rows, notices=[f"{rows} row(s) written to {len(files)} object(s) under {folder}"])
+
+
+def _writable(table: pa.Table) -> pa.Table:
+    """A query result as Parquet/ORC take it: names that are empty or repeated become Hive's
+    ``_colN`` (the N-th column, from 0)."""
+    names = list(table.column_names)
+    fixed = [n if n and n != "?column?" and names.count(n) == 1 else f"_col{i}" for i, n in enumerate(names)]
+    return table.rename_columns(fixed) if fixed != names else table
 
 
 # ----- lookups and small helpers ------------------------------------------------------------------
@@ -369,16 +393,22 @@ def _describe(session: Session, cmd: DescribeTable) -> Result:
     here), the table's location, properties and storage; local tables and views their columns
     (and with FORMATTED, owner and distribution)."""
     schema, name = cmd.table[0] or DEFAULT_SCHEMA, cmd.table[1]
+    if cmd.column is not None:  # DESCRIBE t column: that column's name, type and comment (Hive)
+        found = [r for r in _relation_columns(session, schema, name) if r[0] == cmd.column]
+        if not found:
+            msg = f'column "{cmd.column}" of relation "{schema}.{name}" does not exist'
+            raise ProgrammingError(msg, sqlstate="42703")
+        return _result(["col_name", "data_type", "comment"], found[:1])
     snap = session.catalog()
     d = snap.external_tables.get((schema, name))
     detailed = cmd.mode in ("EXTENDED", "FORMATTED")
     blank = ("", "", "")
     if d is not None:
         session.check_privilege(schema, name, "SELECT")
-        rows: list[tuple] = [(c.name, c.type, "") for c in d.all_columns]
+        rows: list[tuple] = [(c.name, c.type, c.comment) for c in d.all_columns]
         if d.partition_columns:
             rows += [blank, ("# Partition Information", "", ""), ("# col_name", "data_type", "comment")]
-            rows += [(c.name, c.type, "") for c in d.partition_columns]
+            rows += [(c.name, c.type, c.comment) for c in d.partition_columns]
         if detailed:
             rows += [blank, ("# Detailed Table Information", "", ""), ("Database:", d.schema, ""), ("Table:", d.name, ""),
                      ("Owner:", d.owner, ""), ("Location:", d.location, ""), ("Table Type:", "EXTERNAL_TABLE", ""),
@@ -480,6 +510,8 @@ def _alter_table(session: Session, cmd: AlterExternalTable) -> Result:
         _check_nested(new)  # nested columns cannot become text
     elif cmd.action in ("add_columns", "replace_columns"):
         new = _with_columns(d, cmd.columns, replace=cmd.action == "replace_columns")
+    elif cmd.action == "change_column":
+        new = _change_column(d, cmd, notices)
     else:  # pragma: no cover - the parser makes only the actions above
         msg = f"ALTER TABLE action {cmd.action} is not supported"
         raise NotSupportedError(msg)
@@ -723,7 +755,7 @@ def _create_table_as(session: Session, cmd: CreateExternalTable) -> Result:
     else:
         sp = new.serde_properties
         opts = WriteOptions(format="TEXT", delimiter=sp.get("field.delim", "\x01"), null_as=sp.get("serialization.null.format", "\\N"),
-                            escape="escape.delim" in sp)
+                            escape="escape.delim" in sp, booleans=("true", "false"))
         ext = ""
     stem = f"{session.last_query_id:06d}_part_"
     files: list = []
@@ -764,3 +796,150 @@ def _partition_text(v: object) -> str:
     if isinstance(v, dt.datetime):
         return v.isoformat(sep=" ")
     return str(v)
+
+
+# ----- ALTER TABLE ... CHANGE COLUMN ----------------------------------------------------------------
+def _change_column(d: ExternalTableDef, cmd: AlterExternalTable, notices: list[str]) -> ExternalTableDef:
+    """Hive's ``CHANGE [COLUMN] old new type [COMMENT] [FIRST | AFTER col]``: the metadata
+    only (no object is rewritten).  Text formats read fields by position, so a renamed or
+    retyped column reads the same field (a moved one the field at its new position);
+    Parquet, ORC and JSON read by name, so a renamed column reads the objects' column of
+    the new name (NULL where there is none)."""
+    from warehouse.catalog.external import hive_sql_type
+
+    old = cmd.column or ""
+    (col,) = cmd.columns
+    if old in [c.name for c in d.partition_columns]:
+        msg = f'cannot change partition column "{old}" of "{d.name}" with CHANGE COLUMN (only data columns)'
+        raise NotSupportedError(msg)
+    names = [c.name for c in d.columns]
+    if old not in names:
+        msg = f'column "{old}" of relation "{d.name}" does not exist'
+        raise ProgrammingError(msg, sqlstate="42703")
+    if col.name != old and col.name in names + [c.name for c in d.partition_columns]:
+        msg = f'column "{col.name}" of relation "{d.name}" already exists'
+        raise ProgrammingError(msg, sqlstate="42701")
+    hive_sql_type(col.type)
+    index = names.index(old)
+    rest = [c for c in d.columns if c.name != old]
+    if cmd.position == "FIRST":
+        index = 0
+    elif cmd.position is not None and cmd.position not in (old, col.name):
+        after = [c.name for c in rest]
+        if cmd.position not in after:
+            msg = f'column "{cmd.position}" of relation "{d.name}" does not exist (AFTER {cmd.position})'
+            raise ProgrammingError(msg, sqlstate="42703")
+        index = after.index(cmd.position) + 1
+    rest.insert(index, col)
+    new = d.with_changes(columns=tuple(rest))
+    _check_nested(new)
+    if col.name != old and d.format in ("PARQUET", "ORC", "JSON"):
+        notices.append(f'{d.format.lower()} objects are read by column name: "{col.name}" reads the objects\' column '
+                       f'"{col.name}" (NULL where they have none); no object is rewritten')
+    return new
+
+
+# ----- SHOW TABLES / DATABASES / COLUMNS / TBLPROPERTIES, DESCRIBE DATABASE ------------------------
+def hive_pattern(pattern: str | None):  # noqa: ANN201 - a predicate over names
+    """Hive's SHOW pattern: ``|`` separates alternatives, ``*`` is any run of characters, the
+    rest is a (Java) regular expression matched against the whole name, ignoring case
+    (``'sales*|web_*'``, Athena's ``'fli.*'``)."""
+    import re
+
+    if pattern is None:
+        return lambda name: True
+    alternatives = []
+    for alt in pattern.split("|"):
+        alt = alt.strip().replace("*", ".*")
+        try:
+            alternatives.append(re.compile(alt, re.IGNORECASE))
+        except re.error:
+            alternatives.append(re.compile(re.escape(alt).replace(r"\.\*", ".*"), re.IGNORECASE))
+    return lambda name: any(rx.fullmatch(name) for rx in alternatives)
+
+
+def _schema_exists(session: Session, schema: str) -> None:
+    if schema not in session.catalog().schemas:
+        msg = f'database "{schema}" does not exist'
+        raise CatalogError(msg, sqlstate="3F000")
+
+
+def _show_tables(session: Session, cmd: ShowTables) -> Result:
+    """Athena's ``SHOW TABLES``: the local tables, views and external tables of the schema
+    (``public``, Athena's ``default``, unless named), by name, in one column ``tab_name``."""
+    schema = cmd.schema or DEFAULT_SCHEMA
+    _schema_exists(session, schema)
+    snap = session.catalog()
+    keep = hive_pattern(cmd.pattern)
+    names = {n for (s, n) in list(snap.tables) + list(snap.views) + list(snap.external_tables) if s == schema}
+    return _result(["tab_name"], [(n,) for n in sorted(names) if keep(n)])
+
+
+def _show_databases(session: Session, cmd: ShowDatabases) -> Result:
+    """``SHOW DATABASES`` / ``SHOW SCHEMAS``: every schema (local, ``CREATE DATABASE`` and
+    external), by name, in one column ``database_name``."""
+    keep = hive_pattern(cmd.pattern)
+    return _result(["database_name"], [(n,) for n in sorted(session.catalog().schemas) if keep(n)])
+
+
+def _relation_columns(session: Session, schema: str, name: str) -> list[tuple[str, str, str]]:
+    """(name, type, comment) of every column of a table, view or external table (data
+    columns, then partition columns), or 42P01."""
+    snap = session.catalog()
+    d = snap.external_tables.get((schema, name))
+    if d is not None:
+        session.check_privilege(schema, name, "SELECT")
+        return [(c.name, c.type, c.comment) for c in d.all_columns]
+    t = snap.get_table(schema, name)
+    if t is not None:
+        session.check_privilege(schema, name, "SELECT")
+        return [(c.name, str(c.type), "") for c in t.definition.columns]
+    if (schema, name) in snap.views:
+        session.check_privilege(schema, name, "SELECT")
+        from warehouse.sql.parse import parse_one
+
+        text = f'SELECT * FROM "{schema}"."{name}"'
+        return [(f.name, str(f.type), "") for f in session.plan_query(parse_one(text), text, []).fields]
+    msg = f'relation "{schema}.{name}" does not exist'
+    raise CatalogError(msg, sqlstate="42P01")
+
+
+def _show_columns(session: Session, cmd: ShowColumns) -> Result:
+    """``SHOW COLUMNS IN t``: the column names (partition columns last), one column ``field``."""
+    schema, name = cmd.table[0] or DEFAULT_SCHEMA, cmd.table[1]
+    return _result(["field"], [(r[0],) for r in _relation_columns(session, schema, name)])
+
+
+def _show_tblproperties(session: Session, cmd: ShowTblProperties) -> Result:
+    """``SHOW TBLPROPERTIES t [('key')]``: ``EXTERNAL`` = ``TRUE`` and the table's properties,
+    sorted by name (columns ``prpt_name``, ``prpt_value``).  A key the table lacks gives
+    Hive's row ``Table db.t does not have property: key``."""
+    d = _external(session, cmd.table)
+    session.check_privilege(d.schema, d.name, "SELECT")
+    props = {"EXTERNAL": "TRUE", **d.table_properties}
+    if cmd.key is None:
+        return _result(["prpt_name", "prpt_value"], sorted(props.items()))
+    value = props.get(cmd.key)
+    if value is None:
+        value = next((v for k, v in props.items() if k.lower() == cmd.key.lower()), None)
+    if value is None:
+        value = f"Table {d.schema}.{d.name} does not have property: {cmd.key}"
+    return _result(["prpt_name", "prpt_value"], [(cmd.key, value)])
+
+
+def _describe_database(session: Session, cmd: DescribeDatabase) -> Result:
+    """Hive's ``DESCRIBE DATABASE [EXTENDED] db``: db_name, comment, location, owner_name,
+    owner_type, parameters (with EXTENDED: ``{k=v, ...}``; for an external schema its data
+    catalog database, source and options)."""
+    _schema_exists(session, cmd.name)
+    snap = session.catalog()
+    es = snap.external_schemas.get(cmd.name)
+    auth = getattr(snap, "auth", None)
+    owners = getattr(auth, "schema_owners", None) or {}
+    owner = es.owner if es is not None else owners.get(cmd.name, "admin")
+    params = ""
+    if cmd.extended and es is not None:
+        items = {"database": es.database, "source": es.source, **{k.lower(): v for k, v in es.options.items()}}
+        params = "{" + ", ".join(f"{k}={v}" for k, v in items.items()) + "}"
+    names = ["db_name", "comment", "location", "owner_name", "owner_type", "parameters"]
+    return _result(names, [(cmd.name, "", "", owner, "USER", params)])
