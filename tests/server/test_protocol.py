@@ -279,7 +279,7 @@ def test_a_client_that_reads_slowly_keeps_its_connection(server):
     result for longer than that (a pager, a loaded machine) must stall the send, not lose
     the connection."""
     s = _startup(server)
-    s.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    s.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
     s.sendall(_m(b"Q", b"SELECT * FROM big\0"))
     time.sleep(2.5)  # the server's send buffer fills and stays full for several poll periods
     got = _until_ready(s)
