@@ -25,6 +25,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from kernels.dates import days_from_civil
+
 __all__ = ["C_FLOAT", "C_INT", "C_STRING", "C_TIMESTAMP", "count_lines", "extract_fields", "extract_records", "gather_spans", "record_cut"]
 
 C_STRING = 0
@@ -205,17 +207,6 @@ def _parse_float(data, p, q):
     return (-v if neg else v), True
 
 
-@njit(nogil=True, cache=True)
-def _days_from_civil(y, m, d):
-    y -= m <= 2
-    era = (y if y >= 0 else y - 399) // 400
-    yoe = y - era * 400
-    mp = (m + 9) % 12
-    doy = (153 * mp + 2) // 5 + d - 1
-    doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
-    return era * 146097 + doe - 719468
-
-
 @njit(nogil=True, cache=True, inline="always")
 def _d2(data, i):
     """The two decimal digits at ``i`` as a number, -1 when they are not digits."""
@@ -263,7 +254,7 @@ def _parse_ts(data, p, q):
             frac = frac * 10 + c
         for _ in range(26 - k):
             frac *= 10
-    days = _days_from_civil(y, mo, d)
+    days = days_from_civil(y, mo, d)
     return np.int64(days) * 86400000000 + ((hh * 60 + mi) * 60 + ss) * np.int64(1000000) + frac, True
 
 
@@ -575,22 +566,9 @@ def _extract(data, starts, ends, n, stream, keys, key_offsets, ctypes, lower, ma
 
 @njit(nogil=True, cache=True)
 def extract_fields(data, starts, ends, keys, key_offsets, ctypes, lower, max_record):
-    """Parse the records ``data[starts[r]:ends[r]]`` and the values of the wanted keys.
-
-    ``keys[key_offsets[j]:key_offsets[j + 1]]`` is column j's key (lower-case ASCII when
-    ``lower``: record keys are then compared ignoring ASCII case), ``ctypes[j]`` its kind
-    (C_STRING, C_INT, C_FLOAT, C_TIMESTAMP); a record longer than ``max_record`` bytes is
-    not taken (the general path rejects it).
-
-    Returns ``(failed, ints, floats, spans, valid, firsts, ndict)``: ``failed`` is -1 when
-    every record was handled, else the index of the first record that was not (the outputs
-    are then meaningless).  Column j's values are in the arrays of its kind, in the order of
-    the columns of that kind: ``ints`` integers, timestamps and (for strings) dictionary
-    codes, 0 where not valid (every column but floats, in order); ``floats`` floats; for
-    the k-th string column, ``spans[k, 0/1, code]`` is the byte range of each of its
-    ``ndict[k]`` distinct values and ``firsts[k, code]`` the row where it first occurs.
-    ``valid[j]`` is False where the key is missing or null.
-    """
+    """Parse the records ``data[starts[r]:ends[r]]`` and the values of the wanted keys;
+    arguments and the returned ``(failed, ints, floats, spans, valid, firsts, ndict)`` as
+    in ``_extract``."""
     out = _extract(data, starts, ends, len(starts), False, keys, key_offsets, ctypes, lower, max_record)
     return out[0], out[1], out[2], out[3], out[4], out[5], out[6]
 

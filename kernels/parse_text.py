@@ -18,6 +18,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from kernels.dates import days_from_civil
+
 __all__ = [
     "parse_int64",
     "parse_decimal",
@@ -154,17 +156,6 @@ def parse_decimal(offsets, data, valid, scale, max_abs, round_dec):
 
 
 @njit(nogil=True, cache=True)
-def _days_from_civil(y, m, d):
-    y -= m <= 2
-    era = (y if y >= 0 else y - 399) // 400
-    yoe = y - era * 400
-    mp = (m + 9) % 12
-    doy = (153 * mp + 2) // 5 + d - 1
-    doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
-    return era * 146097 + doe - 719468
-
-
-@njit(nogil=True, cache=True)
 def _days_in_month(y, m):
     if m == 2:
         leap = (y % 4 == 0 and y % 100 != 0) or y % 400 == 0
@@ -202,7 +193,7 @@ def _date_at(data, lo, hi):
         return 0, -1
     if y < 0 or m < 1 or m > 12 or d < 1 or d > _days_in_month(y, m):
         return 0, -1
-    return _days_from_civil(y, m, d), end
+    return days_from_civil(y, m, d), end
 
 
 @njit(nogil=True, cache=True)
