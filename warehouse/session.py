@@ -370,8 +370,7 @@ def _reads_external(plan: Plan) -> bool:
         node = stack.pop()
         if isinstance(node, ExternalScan):
             return True
-        stack.extend(c for c in vars(node).values() if isinstance(c, Plan))
-        stack.extend(c for v in vars(node).values() if isinstance(v, (list, tuple)) for c in v if isinstance(c, Plan))
+        stack.extend(node.inputs())
     return False
 
 

@@ -385,7 +385,7 @@ def _row_filter(plan: ExternalScan, chain: list[Plan]) -> list[tuple[str, str, l
     """``column op constants`` conjuncts of the Filters right above the scan, on data
     columns of types whose Parquet statistics order as the engine compares (numbers,
     dates, timestamps, booleans; not strings, whose comparison rules differ)."""
-    from warehouse.exec.scan import _prunable
+    from warehouse.exec.scan import prunable_conjunct
     from warehouse.plan import logical as L
     from warehouse.plan.expressions import split_conjuncts
 
@@ -397,7 +397,7 @@ def _row_filter(plan: ExternalScan, chain: list[Plan]) -> list[tuple[str, str, l
         if not isinstance(op, L.Filter):
             break
         for c in split_conjuncts(op.predicate):
-            p = _prunable(c)
+            p = prunable_conjunct(c)
             if p is None:
                 continue
             index, fn, values = p

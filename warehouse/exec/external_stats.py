@@ -58,7 +58,7 @@ def estimate_rows(plan: ExternalScan) -> float:
     if projection_of(d) is not None:
         return UNKNOWN_ROWS
     try:
-        return max(_measured_rows(plan) , 1.0)
+        return max(_measured_rows(plan), 1.0)
     except (LoadError, OSError, pa.ArrowException):
         return UNKNOWN_ROWS * fraction
 

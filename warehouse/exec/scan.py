@@ -26,7 +26,7 @@ def scan_tasks(plan: Scan, ctx: ExecContext) -> list[Callable[[], Batch]]:
     """One task per slice holding rows of the table; each returns that slice's batch."""
     table = plan.table
     conjuncts = [c for f in plan.filters for c in split_conjuncts(f)]
-    prunable = [p for p in (_prunable(c) for c in conjuncts) if p is not None]
+    prunable = [p for p in (prunable_conjunct(c) for c in conjuncts) if p is not None]
     return [(lambda s=s: _scan_slice(plan, table, s, conjuncts, prunable, ctx)) for s in table.scan_slices()]
 
 
@@ -36,7 +36,7 @@ def execute_scan(plan: Scan, ctx: ExecContext) -> Batch:
     return concat_batches(parts, len(plan.columns))
 
 
-def _prunable(c: Expr) -> tuple[int, str, list[Any]] | None:
+def prunable_conjunct(c: Expr) -> tuple[int, str, list[Any]] | None:
     """(column, op, constants) when ``c`` compares a bare column with constants."""
     if not isinstance(c, Call):
         return None
