@@ -32,6 +32,7 @@ from warehouse.catalog.external import (
     hive_sql_type,
 )
 from warehouse.errors import NotSupportedError, SyntaxError_
+from warehouse.sql.redshift_show import REDSHIFT_SHOW, RedshiftShow, parse_redshift_show
 
 __all__ = [
     "COMMAND_WORD",
@@ -53,10 +54,10 @@ _STATEMENT = re.compile(
     r"|ALTER\s+TABLE\s+\S+\s+(?:SET\s+(?:LOCATION|TBLPROPERTIES|TABLE\s+PROPERTIES|SERDEPROPERTIES|FILE\s+FORMAT)"
     r"|UNSET\s+TBLPROPERTIES|(?:ADD|REPLACE)\s+COLUMNS)\b|ALTER\s+TABLE\s+\S+\s+PARTITION\s*\("
     r"|DROP\s+SCHEMA\b[^;]*\bDROP\s+EXTERNAL\s+DATABASE\b"
-    # Hive/Athena SHOW forms; Redshift's SHOW TABLES FROM SCHEMA, SHOW SCHEMAS FROM DATABASE and
-    # SHOW COLUMNS FROM TABLE are left to the session's own SHOW handling
-    r"|SHOW\s+TABLES\b(?!\s+FROM\s+SCHEMA\b)|SHOW\s+(?:DATABASES|SCHEMAS)\b(?!\s+FROM\s+DATABASE\b)"
-    r"|SHOW\s+COLUMNS\s+(?:IN|FROM)\s+(?!TABLE\s)|SHOW\s+TBLPROPERTIES\b"
+    # Hive/Athena SHOW forms, and Redshift's SHOW TABLES FROM SCHEMA, SHOW SCHEMAS FROM DATABASE
+    # and SHOW COLUMNS FROM TABLE (sql/redshift_show.py)
+    r"|SHOW\s+TABLES\b|SHOW\s+(?:DATABASES|SCHEMAS)\b"
+    r"|SHOW\s+COLUMNS\s+(?:IN|FROM)\s+|SHOW\s+TBLPROPERTIES\b"
     r"|ALTER\s+TABLE\s+\S+\s+CHANGE\b)",
     re.IGNORECASE,
 )
@@ -110,8 +111,9 @@ class AlterPartitions:
 @dataclass(frozen=True)
 class InsertOverwriteDirectory:
     """Hive's ``INSERT OVERWRITE [LOCAL] DIRECTORY 'url' [ROW FORMAT DELIMITED FIELDS
-    TERMINATED BY ',' [ESCAPED BY '\\'] [NULL DEFINED AS 'x']] [STORED AS TEXTFILE] SELECT ...``:
-    the query's rows as delimited text objects under ``url``, replacing what was there."""
+    TERMINATED BY ',' [ESCAPED BY '\\'] [COLLECTION ITEMS TERMINATED BY '|'] [MAP KEYS TERMINATED
+    BY ':'] [NULL DEFINED AS 'x']] [STORED AS TEXTFILE] SELECT ...``: the query's rows as
+    delimited text objects under ``url``, replacing what was there."""
 
     url: str
     query: str
@@ -119,6 +121,8 @@ class InsertOverwriteDirectory:
     escape: str | None = None
     null_format: str = "\\N"
     file_format: str = "TEXTFILE"  # STORED AS TEXTFILE | PARQUET | ORC
+    collection_delim: str = "\x02"  # array elements, map entries, struct fields (Hive's defaults)
+    mapkey_delim: str = "\x03"
 
 
 ExternalCommand = CreateExternalTable | CreateExternalSchema | MsckRepair | ShowCreateTable | AlterPartitions | InsertOverwriteDirectory
@@ -175,6 +179,8 @@ def parse_external(sql: str) -> ExternalCommand:
         return MsckRepair(_table_name(text, 3))
     if words[:2] == ["SHOW", "PARTITIONS"]:
         return _show_partitions(text)
+    if words[0] == "SHOW" and re.match(REDSHIFT_SHOW, text, re.IGNORECASE):  # Redshift's SHOW ... FROM SCHEMA etc.
+        return parse_redshift_show(text)
     if words[0] == "SHOW" and words[1] in ("TABLES", "DATABASES", "SCHEMAS", "COLUMNS", "TBLPROPERTIES"):
         return _show_catalog(text, words[1])
     if words[0] == "SHOW":
@@ -296,16 +302,25 @@ def _create_table(text: str) -> CreateExternalTable:
 
 
 def _check_nested(d: ExternalTableDef) -> None:
-    """array/map/struct columns need a format that has them (JSON, Parquet, ORC), and a
+    """array/map/struct columns need a format that has them (JSON, Parquet, ORC, and
+    LazySimpleSerDe's delimited text, within its 8 separators: ``loaders.nested_text``), and a
     partition column is always a primitive (as in Hive)."""
+    from loaders.nested_text import SEPARATORS, max_level
+
     for c in d.partition_columns:
         if c.sql_type.nested is not None:
             msg = f'partition column "{c.name}" cannot be of type {c.type} (partition columns are primitive types)'
             raise NotSupportedError(msg)
     for c in d.columns:
-        if c.sql_type.nested is not None and d.format not in ("JSON", "PARQUET", "ORC"):
-            msg = (f'column "{c.name}" of type {c.type}: array, map and struct columns need a JSON SerDe '
-                   f"or STORED AS PARQUET/ORC (the {d.format.lower()} format is read as text)")
+        if c.sql_type.nested is None:
+            continue
+        if d.format not in ("JSON", "PARQUET", "ORC", "DELIMITED"):
+            msg = (f'column "{c.name}" of type {c.type}: array, map and struct columns need a JSON SerDe, '
+                   f"LazySimpleSerDe (ROW FORMAT DELIMITED) or STORED AS PARQUET/ORC (the {d.format.lower()} format is read as text)")
+            raise NotSupportedError(msg)
+        if d.format == "DELIMITED" and max_level(c.sql_type.arrow_type) >= SEPARATORS:
+            msg = (f'column "{c.name}" of type {c.type} nests too deep for delimited text: LazySimpleSerDe has '
+                   f"{SEPARATORS} separators (the field delimiter, collection items, map keys, \\004 to \\010)")
             raise NotSupportedError(msg)
 
 
@@ -485,6 +500,8 @@ _DIR_CLAUSES = [
     ("escape", re.compile(rf"ESCAPED\s+BY\s+{_LIT}\s*", re.IGNORECASE)),
     ("lines", re.compile(rf"LINES\s+TERMINATED\s+BY\s+{_LIT}\s*", re.IGNORECASE)),
     ("null", re.compile(rf"NULL\s+DEFINED\s+AS\s+{_LIT}\s*", re.IGNORECASE)),
+    ("collection", re.compile(rf"COLLECTION\s+ITEMS\s+TERMINATED\s+BY\s+{_LIT}\s*", re.IGNORECASE)),
+    ("mapkeys", re.compile(rf"MAP\s+KEYS\s+TERMINATED\s+BY\s+{_LIT}\s*", re.IGNORECASE)),
     ("stored", re.compile(r"STORED\s+AS\s+(\w+)\s*", re.IGNORECASE)),
 ]
 _HIVE_ESCAPES = {"t": "\t", "n": "\n", "r": "\r", "0": "\x00", "\\": "\\", "'": "'"}
@@ -516,7 +533,7 @@ def _insert_directory(text: str) -> InsertOverwriteDirectory:
     if stored not in ("TEXTFILE", "PARQUET", "ORC"):
         msg = f"INSERT OVERWRITE DIRECTORY ... STORED AS {stored} is not supported (TEXTFILE, PARQUET, ORC)"
         raise NotSupportedError(msg)
-    if stored != "TEXTFILE" and any(k in got for k in ("row", "fields", "escape", "lines", "null")):
+    if stored != "TEXTFILE" and any(k in got for k in ("row", "fields", "escape", "lines", "null", "collection", "mapkeys")):
         msg = f"ROW FORMAT DELIMITED applies to STORED AS TEXTFILE only, not {stored}"
         raise SyntaxError_(msg, sqlstate="42601")
     if "lines" in got and _hive_literal(got["lines"]) != "\n":
@@ -529,7 +546,13 @@ def _insert_directory(text: str) -> InsertOverwriteDirectory:
         raise NotSupportedError(f"FIELDS TERMINATED BY {delim!r}: one character expected")
     escape = _hive_literal(got["escape"]) if "escape" in got else None
     null = _hive_literal(got["null"]) if "null" in got else "\\N"
-    return InsertOverwriteDirectory(url, query, delim, escape, null, stored)
+    nested = []
+    for key, words, default in (("collection", "COLLECTION ITEMS", "\x02"), ("mapkeys", "MAP KEYS", "\x03")):
+        value = _hive_literal(got[key]) if key in got else default
+        if len(value) != 1:
+            raise NotSupportedError(f"{words} TERMINATED BY {value!r}: one character expected")
+        nested.append(value)
+    return InsertOverwriteDirectory(url, query, delim, escape, null, stored, *nested)
 
 
 __all__ += ["InsertOverwriteDirectory"]
@@ -660,7 +683,8 @@ class AlterExternalTable:
     ``action`` is ``set_location`` (of the table, or of the partition ``partition``),
     ``set_tblproperties`` / ``set_serdeproperties`` (``properties`` merged into what is
     there), ``unset_tblproperties`` (``keys``, ``if_exists``), ``set_file_format``
-    (``file_format``), ``add_columns`` / ``replace_columns`` (``columns``).
+    (``file_format``), ``add_columns`` / ``replace_columns`` (``columns``), ``change_column``,
+    ``rename_partition`` (``partition`` gets the values ``new_partition``).
     """
 
     table: tuple[str | None, str]
@@ -674,6 +698,7 @@ class AlterExternalTable:
     columns: tuple[ExternalColumn, ...] = ()
     column: str | None = None  # change_column: the column changed (``columns`` holds its new definition)
     position: str | None = None  # change_column: "FIRST", or the column it goes after; None: stays
+    new_partition: tuple[tuple[str, str], ...] = ()  # rename_partition: the values ``partition`` gets
 
 
 _STR = r"""'((?:[^'\\]|\\.)*)'|"((?:[^"\\]|\\.)*)\""""
@@ -737,9 +762,17 @@ def _alter_table(text: str) -> AlterExternalTable:
     sm = _SPEC.match(text, pos)
     if sm:
         partition = _partition_spec(sm.group(1))
+        rm = re.compile(r"RENAME\s+TO(?=\s*PARTITION\b)", re.IGNORECASE).match(text, sm.end())
+        tm = _SPEC.match(text, rm.end()) if rm else None
+        if rm and not tm:
+            raise SyntaxError_("ALTER TABLE name PARTITION (...) RENAME TO PARTITION (key = 'value', ...) expected", sqlstate="42601")
+        if tm:  # Hive's PARTITION (...) RENAME TO PARTITION (...): new values, same location
+            return done(AlterExternalTable(table, "rename_partition", partition=partition,
+                                           new_partition=_partition_spec(tm.group(1))), tm.end())
         lm = re.compile(rf"SET\s+LOCATION\s+(?:{_STR})\s*", re.IGNORECASE | re.DOTALL).match(text, sm.end())
         if not lm:
-            raise NotSupportedError("ALTER TABLE ... PARTITION (...) supports only SET LOCATION 'url'")
+            msg = "ALTER TABLE ... PARTITION (...) supports SET LOCATION 'url' and RENAME TO PARTITION (...)"
+            raise NotSupportedError(msg)
         return done(AlterExternalTable(table, "set_location", _string(lm, 1), partition), lm.end())
     lm = re.compile(rf"\s*SET\s+LOCATION\s+(?:{_STR})\s*", re.IGNORECASE | re.DOTALL).match(text, pos)
     if lm:
@@ -921,4 +954,4 @@ def _drop_schema(text: str) -> DropExternalDatabase:
 __all__ += ["AlterExternalTable", "DescribeDatabase", "DescribeTable", "DropExternalDatabase", "ShowColumns", "ShowDatabases",
             "ShowPartitions", "ShowTables", "ShowTblProperties"]
 ExternalCommand = (ExternalCommand | ShowPartitions | DescribeTable | AlterExternalTable | DropExternalDatabase | ShowTables
-                   | ShowDatabases | ShowColumns | ShowTblProperties | DescribeDatabase)
+                   | ShowDatabases | ShowColumns | ShowTblProperties | DescribeDatabase | RedshiftShow)

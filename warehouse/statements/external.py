@@ -1,8 +1,10 @@
 """External schemas and tables: CREATE EXTERNAL SCHEMA / TABLE (and Redshift's CREATE
 EXTERNAL TABLE ... AS SELECT), CREATE DATABASE (Athena), DROP (and DROP SCHEMA ... DROP
 EXTERNAL DATABASE), SHOW CREATE TABLE, SHOW PARTITIONS, DESCRIBE (tables, one column,
-databases), SHOW TABLES / DATABASES / COLUMNS / TBLPROPERTIES, ALTER TABLE (partitions,
-location, properties, columns, CHANGE COLUMN, rename), MSCK REPAIR TABLE, INSERT OVERWRITE
+databases), SHOW TABLES / DATABASES / COLUMNS / TBLPROPERTIES (Redshift's SHOW ... FROM SCHEMA /
+DATABASE / TABLE: ``redshift_show.py``), ALTER TABLE (partitions,
+location, properties, columns, CHANGE COLUMN, rename; PARTITION RENAME TO in
+``partition_rename.py``), MSCK REPAIR TABLE, INSERT OVERWRITE
 DIRECTORY (text, Parquet, ORC).  Parsing is
 ``warehouse.sql.external``; the records are ``warehouse.catalog.external``; storage keeps
 them in the MANIFEST, so they commit and roll back with the transaction like any DDL.  Rows
@@ -37,6 +39,8 @@ from warehouse.sql.external import (
     ShowTblProperties,
     parse_external,
 )
+from warehouse.sql.redshift_show import RedshiftShow
+from warehouse.statements.redshift_show import run_redshift_show
 
 if TYPE_CHECKING:
     from warehouse.session import Session
@@ -56,7 +60,7 @@ def run_external(session: Session, text: str) -> Result:
         AlterPartitions: _alter_partitions, InsertOverwriteDirectory: _insert_directory, ShowPartitions: _show_partitions,
         DescribeTable: _describe, AlterExternalTable: _alter_table, DropExternalDatabase: _drop_external_database,
         ShowTables: _show_tables, ShowDatabases: _show_databases, ShowColumns: _show_columns,
-        ShowTblProperties: _show_tblproperties, DescribeDatabase: _describe_database,
+        ShowTblProperties: _show_tblproperties, DescribeDatabase: _describe_database, RedshiftShow: run_redshift_show,
     }
     handler = handlers.get(type(cmd))
     if handler is not None:
@@ -296,6 +300,7 @@ def _insert_directory(session: Session, cmd: InsertOverwriteDirectory) -> Result
     else:
         opts = WriteOptions(format="TEXT", delimiter=cmd.delimiter, null_as=cmd.null_format, escape=cmd.escape is not None,
                             booleans=("true", "false"))
+        table = _nested_as_text(table, result.types, cmd.delimiter, cmd.collection_delim, cmd.mapkey_delim, cmd.null_format)
     try:
         delete_objects(list_prefix(folder))
         files = write_files(table, lambda part: f"{folder}{part:06d}_0", opts) if table.num_rows else []
@@ -303,6 +308,28 @@ def _insert_directory(session: Session, cmd: InsertOverwriteDirectory) -> Result
         raise DataError(f"INSERT OVERWRITE DIRECTORY failed: {e}", sqlstate="58030") from None
     rows = table.num_rows
     return Result(status=f"INSERT 0 {rows}", rowcount=rows, notices=[f"{rows} row(s) written to {len(files)} object(s) under {folder}"])
+
+
+def _nested_as_text(table: pa.Table, types: list, field: str, collection: str, mapkey: str, null_format: str) -> pa.Table:
+    """Array/map/struct columns (JSON text, typed by ``types``) in LazySimpleSerDe's delimited
+    form (``loaders.nested_text``: elements by ``collection``, map keys by ``mapkey``, deeper
+    levels by \\004...), so an external table over the objects reads them back."""
+    from loaders.nested import NestedMismatch, from_json_text
+    from loaders.nested_text import separators, to_text
+    from warehouse.errors import DataError
+
+    seps = separators(field, collection, mapkey)
+    columns = list(table.columns)
+    changed = False
+    for i, t in enumerate(types):
+        if getattr(t, "nested", None) is None or i >= len(columns):
+            continue
+        try:
+            columns[i] = to_text(from_json_text(columns[i], t.arrow_type, table.column_names[i]), seps, null_format)
+        except NestedMismatch as e:  # not the JSON text of its type: cannot happen for values the engine made
+            raise DataError(f"cannot write column {table.column_names[i]!r} as delimited text: {e}", sqlstate="XX000") from None
+        changed = True
+    return pa.Table.from_arrays(columns, names=table.column_names) if changed else table
 
 
 def _writable(table: pa.Table) -> pa.Table:
@@ -512,6 +539,10 @@ def _alter_table(session: Session, cmd: AlterExternalTable) -> Result:
         new = _with_columns(d, cmd.columns, replace=cmd.action == "replace_columns")
     elif cmd.action == "change_column":
         new = _change_column(d, cmd, notices)
+    elif cmd.action == "rename_partition":
+        from warehouse.statements.partition_rename import rename_partition
+
+        new = rename_partition(d, cmd, notices)
     else:  # pragma: no cover - the parser makes only the actions above
         msg = f"ALTER TABLE action {cmd.action} is not supported"
         raise NotSupportedError(msg)
@@ -750,6 +781,15 @@ def _create_table_as(session: Session, cmd: CreateExternalTable) -> Result:
     result = session.run_plan(plan)
     result = result.rename_columns(names)
     rows = result.num_rows
+    if fmt == "DELIMITED":  # nested values as LazySimpleSerDe stores them (separators as the table reads them)
+        from warehouse.exec.external_scan import _control
+
+        sp = {k.lower(): v for k, v in new.serde_properties.items()}
+        collection = sp.get("collection.delim", sp.get("colelction.delim"))
+        mapkey = sp.get("mapkey.delim")
+        result = _nested_as_text(result, [c.sql_type for c in columns], sp.get("field.delim", "\x01"),
+                                 _control(collection) if collection else "\x02", _control(mapkey) if mapkey else "\x03",
+                                 sp.get("serialization.null.format", "\\N"))
     if fmt == "PARQUET":
         opts, ext = WriteOptions(format="PARQUET"), ".parquet"
     else:
