@@ -36,12 +36,15 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.dataset as ds
+import pyarrow.fs as pafs
+import pyarrow.parquet as pq
 
 from loaders.columnar import cast_column
 from loaders.compression import hive_source
 from loaders.convert import _convert_column
 from loaders.objectstore import SourceObject
 from loaders.parquet import plain_strings
+from loaders.parquet_direct import NEEDS_ARROW, ColumnPlan, Decoded, decode_row_group, plan_columns
 from loaders.pipeline import _parallel
 from loaders.rejects import ERR_EXTRA_FIELDS, ERR_JSON, LoadError, RejectedRow
 from loaders.spec import LoadSpec
@@ -80,13 +83,17 @@ class HiveFormat:
     compression: str | None = None
     compression_override: bool = False
     encoding: str | None = None
+    # LazySimpleSerDe: COLLECTION ITEMS / MAP KEYS TERMINATED BY, the separators of array/map/struct
+    # values (``loaders.nested_text``; deeper levels use \004 to \010)
+    collection_delim: str = "\x02"
+    mapkey_delim: str = "\x03"
 
 
 @dataclass
 class HiveChunk:
     """Rows of one object in the requested columns, and what did not read cleanly."""
 
-    table: pa.Table
+    table: pa.Table | None  # None when ``decoded`` holds the columns
     filename: str
     skipped: int = 0  # rows left out (malformed records)
     nulled: int = 0  # fields read as NULL because their text did not convert
@@ -94,6 +101,14 @@ class HiveChunk:
     malformed: int = 0  # malformed JSON records read as rows of NULLs (ignore.malformed.json)
     # Parquet/ORC, on an object's first chunk: its row groups (stripes) to read, and in all
     row_groups: tuple[int, int] | None = None
+    # Parquet read by ``loaders.parquet_direct``: per requested column its values in the
+    # engine's physical form (None: the file lacks the column), and the row count
+    decoded: list[Decoded | None] | None = None
+    rows: int = 0
+
+    @property
+    def num_rows(self) -> int:
+        return self.rows if self.table is None else self.table.num_rows
 
 
 def convert_lenient(columns: list[pa.Array], spec: LoadSpec) -> tuple[list[pa.Array], int]:
@@ -142,12 +157,14 @@ def bad_data(value: str | None, field: int | None, column: str, reason: str, fil
 
 def convert_checked(
     columns: list[pa.Array], spec: LoadSpec, *, fields: list[int], filename: str, line_of: Callable[[int], int | None],
-    strict: bool = True, epoch: bool = False,
+    strict: bool = True, epoch: bool = False, nested: tuple[tuple[str, ...], str | None] | None = None,
 ) -> tuple[list[pa.Array], int]:
     """``convert_lenient``, except that with ``strict`` a value that does not convert fails
     with HIVE_BAD_DATA naming the object, its line (``line_of(row)``) and the column
     (``fields[i]``: the column's position in the table).  ``epoch``: OpenCSVSerde's numeric
-    forms, a DATE as days and a TIMESTAMP as milliseconds since 1970-01-01."""
+    forms, a DATE as days and a TIMESTAMP as milliseconds since 1970-01-01.  ``nested``
+    (LazySimpleSerDe: the separators by nesting level and the null marker): array, map and
+    struct columns are split by ``loaders.nested_text`` (their bad leaves read as NULL)."""
     out = []
     nulled = 0
     for i, arr in enumerate(columns):
@@ -156,6 +173,13 @@ def convert_checked(
         t = spec.types[i]
         if pa.types.is_null(arr.type):
             out.append(pa.nulls(len(arr), t))
+            continue
+        if nested is not None and (pa.types.is_list(t) or pa.types.is_map(t) or pa.types.is_struct(t)):
+            from loaders.nested_text import from_text
+
+            values, bad = from_text(arr, t, spec, *nested)
+            nulled += bad
+            out.append(values)
             continue
         numeric = hit = None
         if epoch and (pa.types.is_date(t) or pa.types.is_timestamp(t)) and len(arr):
@@ -208,7 +232,7 @@ def _schema(spec: LoadSpec, wanted: list[int]) -> pa.Schema:
 
 def read_hive(
     objects: list[SourceObject], spec: LoadSpec, fmt: HiveFormat, wanted: list[int],
-    then: Callable[[HiveChunk], Any] | None = None, row_filter: Any = None,
+    then: Callable[[HiveChunk], Any] | None = None, row_filter: Any = None, physical: bool = False,
 ) -> Iterator[Any]:
     """Every object's rows as chunks holding the ``wanted`` columns of ``spec`` (in that order).
 
@@ -218,7 +242,9 @@ def read_hive(
     filters and partial aggregates, runs in parallel too) and its results are yielded
     instead.  ``row_filter`` (a ``pyarrow.dataset`` expression over file column names) lets
     Parquet/ORC skip row groups whose statistics show it cannot hold; rows of the groups
-    read are not filtered by it.
+    read are not filtered by it.  ``physical``: Parquet row groups may come back as
+    ``HiveChunk.decoded`` columns in the engine's physical form instead of a table (see
+    ``loaders.parquet_direct``).
     """
     if not objects:
         return
@@ -233,7 +259,10 @@ def read_hive(
         sub = _convert_spec(spec, wanted)
         # the reader threads decode (pyarrow, its own threads too); the pool converts each
         # batch and runs ``then``, so one large object's row groups are worked on in parallel
-        yield from _parallel(objects, lambda o: _columnar(o, sub, kind, row_filter), _then_one(_finish, then))
+        if physical and kind == "PARQUET":
+            yield from _parallel(objects, lambda o: _parquet(o, sub, row_filter), _then_one(_finish, then))
+        else:
+            yield from _parallel(objects, lambda o: _columnar(o, sub, kind, row_filter), _then_one(_finish, then))
     else:
         msg = f"external table format {kind} is not supported"
         raise LoadError(msg)
@@ -254,12 +283,17 @@ def _then_one(work: Callable[[Any], Any], then: Callable[[Any], Any] | None) -> 
 
 
 def _text(objects: list[SourceObject], spec: LoadSpec, fmt: HiveFormat, wanted: list[int], then: Callable[[Any], Any] | None) -> Iterator[Any]:
+    from loaders.nested_text import separators
     from loaders.text import parse_text, split_text
 
     text_spec = _text_spec(spec, fmt)
     conv = _convert_spec(spec, wanted)
     schema = _schema(spec, wanted)
     csv = fmt.kind == "CSV"  # OpenCSVSerde: a value that does not convert fails (LazySimpleSerDe: NULL)
+    # LazySimpleSerDe's array/map/struct text: the separators by nesting level (COLLECTION ITEMS /
+    # MAP KEYS TERMINATED BY where the format carries them, else Hive's \002 / \003) and the null marker
+    seps = separators(fmt.delimiter, fmt.collection_delim, fmt.mapkey_delim)
+    nested = None if csv else (seps, fmt.null_format)
 
     def pieces(o: SourceObject) -> Iterator[object]:
         src, comp = _source(o, fmt)
@@ -282,7 +316,7 @@ def _text(objects: list[SourceObject], spec: LoadSpec, fmt: HiveFormat, wanted: 
             return int(lines[row]) if row < len(lines) else None
 
         columns, nulled = convert_checked([chunk.table.column(i) for i in wanted], conv, fields=wanted, filename=chunk.filename,
-                                          line_of=line_of, strict=csv and not fmt.invalid_as_null, epoch=csv)
+                                          line_of=line_of, strict=csv and not fmt.invalid_as_null, epoch=csv, nested=nested)
         return HiveChunk(pa.Table.from_arrays(columns, schema=schema), chunk.filename, len(chunk.rejects), nulled)
 
     yield from _parallel(objects, pieces, _then_one(work, then))
@@ -412,6 +446,96 @@ def _columnar(obj: SourceObject, spec: LoadSpec, kind: str, row_filter: Any = No
         raise LoadError(msg, filename=obj.url) from None
 
 
+def _parquet(obj: SourceObject, spec: LoadSpec, row_filter: Any) -> Iterator[HiveChunk | _Batch | _RowGroup]:
+    """One Parquet object as row groups for ``parquet_direct`` to decode on the pool, or,
+    when a wanted column is of a shape or type it does not decode, as ``_columnar`` reads it."""
+    source = obj.open_random() if not isinstance(obj.fs, pafs.LocalFileSystem) else _local(obj)
+    try:
+        pf = pq.ParquetFile(source)
+        by_name = {f.name.lower(): f.name for f in pf.schema_arrow}
+        present = [by_name.get(n.lower()) for n in spec.names]
+        plans = plan_columns(pf, present, list(spec.types)) if any(present) else None
+    except (OSError, pa.ArrowException):
+        plans = None  # _columnar says what is wrong
+    if plans is None:
+        yield from _columnar(obj, spec, "PARQUET", row_filter)
+        return
+    meta = pf.metadata
+    groups = list(range(meta.num_row_groups))
+    if row_filter is not None:
+        groups = _kept_groups(obj, by_name, row_filter, groups)
+    counted: tuple[int, int] | None = (len(groups), meta.num_row_groups)
+    for i in groups:
+        if meta.row_group(i).num_rows == 0:
+            continue
+        yield _RowGroup(source, meta, i, obj, spec, present, plans, counted)
+        counted = None
+    if counted is not None:  # every row group skipped or empty
+        target = pa.schema([pa.field(n, t) for n, t in zip(spec.names, spec.types)])
+        yield HiveChunk(target.empty_table(), obj.url, row_groups=counted)
+
+
+def _local(obj: SourceObject) -> Any:
+    """A local object memory-mapped: column chunks are then read without a copy."""
+    try:
+        return pa.memory_map(obj.path)
+    except (OSError, pa.ArrowException) as e:
+        msg = f"cannot read PARQUET object: {str(e).splitlines()[0]}"
+        raise LoadError(msg, filename=obj.url) from None
+
+
+def _kept_groups(obj: SourceObject, by_name: dict[str, str], row_filter: Any, groups: list[int]) -> list[int]:
+    """The row groups whose statistics allow ``row_filter`` (``_pruned``'s rules)."""
+    try:
+        dataset = ds.dataset(obj.path, filesystem=obj.fs, format="parquet")
+        fragments = _pruned(list(dataset.get_fragments()), dataset.schema, by_name, row_filter)
+    except (OSError, pa.ArrowException):
+        return groups
+    return sorted(g.id for f in fragments for g in f.row_groups)
+
+
+@dataclass
+class _RowGroup:
+    """A Parquet row group ``parquet_direct`` decodes on the pool (``_finish``)."""
+
+    source: Any  # the open object (pyarrow random-access file)
+    meta: pq.FileMetaData
+    index: int
+    obj: SourceObject
+    spec: LoadSpec
+    present: list[str | None]
+    plans: list[ColumnPlan | None]
+    row_groups: tuple[int, int] | None
+
+
+def _decode(item: _RowGroup) -> HiveChunk:
+    """The row group decoded by ``parquet_direct``; the columns it leaves to pyarrow are read
+    here in one call (strings as dictionaries), and a column that does not read is an error
+    naming the row group."""
+    meta = item.meta.row_group(item.index)
+    decoded = decode_row_group(item.source, meta, item.plans)
+    todo = [k for k, d in enumerate(decoded) if d is NEEDS_ARROW]
+    if todo:
+        names = [item.present[k] for k in todo]
+        strings = [n for k, n in zip(todo, names) if pa.types.is_string(item.spec.types[k])]
+        try:
+            pf = pq.ParquetFile(item.source, metadata=item.meta, read_dictionary=strings)
+            table = pf.read_row_group(item.index, columns=names)
+        except (OSError, pa.ArrowException) as e:
+            msg = f"cannot read PARQUET data in row group {item.index} of {item.meta.num_row_groups}: {str(e).splitlines()[0]}"
+            raise LoadError(msg, filename=item.obj.url) from None
+        for k, name in zip(todo, names):
+            col = table.column(name).combine_chunks()
+            t = item.spec.types[k]
+            if pa.types.is_dictionary(col.type) and pa.types.is_string(t):
+                if not pa.types.is_string(col.type.value_type):
+                    col = pa.DictionaryArray.from_arrays(col.indices, col.dictionary.cast(pa.string()))
+            else:
+                col = cast_column(col.cast(plain_strings(pa.schema([pa.field(name, col.type)])).field(0).type), t, name, item.obj.url, item.spec.names[k])
+            decoded[k] = Decoded(None, None, arrow=col)
+    return HiveChunk(None, item.obj.url, row_groups=item.row_groups, decoded=decoded, rows=meta.num_rows)
+
+
 def _failing_row_group(dataset: ds.Dataset, columns: list[str]) -> str:
     """`` in row group i of n`` for the first row group of ``dataset`` that does not decode
     (read again one group at a time: only on the error path), or ``""``."""
@@ -438,10 +562,12 @@ class _Batch:
     row_groups: tuple[int, int] | None
 
 
-def _finish(item: HiveChunk | _Batch) -> HiveChunk:
+def _finish(item: HiveChunk | _Batch | _RowGroup) -> HiveChunk:
     """A decoded batch as a chunk of the spec's columns and types (a missing column NULL)."""
     if isinstance(item, HiveChunk):
         return item
+    if isinstance(item, _RowGroup):
+        return _decode(item)
     batch, spec = item.batch, item.spec
     columns = []
     for name, source, t in zip(spec.names, item.present, spec.types):

@@ -79,8 +79,10 @@ def hive_format(d: ExternalTableDef) -> HiveFormat:
                          regex_ignore_case=sp.get("input.regex.case.insensitive", "false").lower() == "true")
     elif kind == "DELIMITED":
         delim = sp.get("field.delim", sp.get("serialization.format", "\x01"))
+        collection = sp.get("collection.delim", sp.get("colelction.delim", "\x02"))  # Hive's own key is misspelled
         fmt = HiveFormat("DELIMITED", delimiter=_control(delim), escape="escape.delim" in sp,
-                         null_format=null_format, skip_header=skip)
+                         null_format=null_format, skip_header=skip, collection_delim=_control(collection),
+                         mapkey_delim=_control(sp.get("mapkey.delim", "\x03")))
     elif kind == "JSON":
         fmt = HiveFormat(kind, json_mapping=tuple((k[len("mapping."):], v) for k, v in sp.items() if k.startswith("mapping.")),
                          json_ignore_case=sp.get("case.insensitive", "true").strip().lower() != "false",
@@ -190,7 +192,7 @@ def scan_external(
 
     def batch_of(chunk: HiveChunk) -> Any:
         ctx.check()
-        n = chunk.table.num_rows
+        n = chunk.num_rows
         # Parquet/ORC: an object's row groups come with its first chunk; text: a chunk is a split
         read, total = chunk.row_groups or ((0, 0) if fmt.kind in ("PARQUET", "ORC") else (1, 1))
         with lock:
@@ -202,11 +204,11 @@ def scan_external(
             if name in pcols:
                 cols.append(_constant(pcols[name], values.get(name), f.type, n))
             else:
-                cols.append(_vector(chunk.table.column(data_columns.index(name)), f.type))
+                cols.append(_column(chunk, data_columns.index(name), f.type, n))
         return then(Batch(cols, n))
 
     try:
-        results = [r for r in read_hive(objects, spec, fmt, wanted, batch_of, row_filter) if r is not None]
+        results = [r for r in read_hive(objects, spec, fmt, wanted, batch_of, row_filter, physical=True) if r is not None]
     except LoadError as e:
         raise DataError(f'external table "{d.schema}.{d.name}": {e}', sqlstate="XX000") from None
     ctx.check()
@@ -226,6 +228,20 @@ def scan_external(
     if unmatched:
         notices.append(f'external table "{d.name}": {unmatched} line(s) did not match input.regex and read as rows of NULLs')
     return results, notices
+
+
+def _column(chunk: HiveChunk, i: int, t: SqlType, n: int) -> Vector:
+    """Column ``i`` of a chunk as a vector: from its Arrow table, or from the physical
+    arrays ``loaders.parquet_direct`` decoded (already in this type's form)."""
+    if chunk.decoded is None:
+        return _vector(chunk.table.column(i), t)
+    d = chunk.decoded[i]
+    if d is None:  # the object lacks the column
+        return vector_from_arrow(pa.nulls(n, t.arrow_type), t)
+    if d.arrow is not None:
+        return _vector(pa.chunked_array([d.arrow]), t)
+    data = d.values if d.values.dtype == t.numpy_dtype else d.values.astype(t.numpy_dtype)
+    return Vector(t, data, d.valid, d.dictionary)
 
 
 def _vector(col: pa.ChunkedArray, t: SqlType) -> Vector:
