@@ -394,7 +394,8 @@ def warm() -> None:
     page_headers(ro, 4)
     i32 = np.zeros(8, np.int32)
     i64 = np.zeros(8, np.int64)
-    rle_hybrid(ro, 17, ro.shape[0], 1, i32, 0, 2, np.zeros(2, np.int32), False)
+    rle_hybrid(ro, 17, ro.shape[0], 1, i32, 0, 2, np.zeros(2, np.int32), False)  # levels
+    rle_hybrid(ro, 17, ro.shape[0], 1, i32, 0, 2, np.zeros(2, np.int64), False)  # string codes
     flba_to_int64(ro, 0, 8, 2, 4, i64, 0)
     b = np.zeros(8, np.bool_)
     unpack_bools(ro, 0, 4, 8, b, 0)

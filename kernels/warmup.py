@@ -12,7 +12,7 @@ import time
 
 import numpy as np
 
-from kernels import aggregate, hash_table, hashing, join, json_fields, json_split, nested, sort, window
+from kernels import aggregate, hash_table, hashing, join, json_fields, json_split, nested, parquet, sort, window
 
 
 def _ro(a):
@@ -81,6 +81,7 @@ def warmup():
     starts, ends, _, flags, _, _, _ = json_split.scan_records(text, True, 1 << 22)
     json_split.join_records(text, starts, ends, flags, False)
     json_fields.warm()  # the JSON fast path (external tables' and COPY's flat records)
+    parquet.warm()  # Parquet pages decoded for external-table scans
     _nested()
     return time.perf_counter() - t0
 

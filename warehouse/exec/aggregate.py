@@ -78,8 +78,8 @@ def groups_by_distkey(plan: Aggregate) -> bool:
 def _partial(plan: Aggregate, batch: Batch) -> Batch:
     """One slice's groups: keys, then per aggregate its partial state columns
     (sum -> sum, count; avg -> sum, count; count -> count; min/max -> value).  An argument
-    used by several aggregates is evaluated once, and rows per group are counted once for
-    every argument without NULLs."""
+    used by several aggregates is evaluated (and summed) once, and rows per group are
+    counted once for every argument without NULLs."""
     keys = [evaluate_vector(g, batch) for g in plan.groups]
     ids, ngroups, out = _group(keys, batch.length)
     args = _ArgCache(batch)
@@ -92,12 +92,15 @@ def _partial(plan: Aggregate, batch: Batch) -> Batch:
             rows.append(K.count(ids, ngroups))
         return rows[0]
 
+    summed: dict[int, tuple[np.ndarray, np.ndarray | None]] = {}  # SUM(x) and AVG(x) add x up once
     for call in plan.aggs:
         arg = args.get(call.arg)
         if call.fn in ("sum", "avg"):
             assert arg is not None
             sum_type = _sum_type(arg)
-            sums, valid_counts = _sums(arg, ids, ngroups)
+            if id(arg) not in summed:
+                summed[id(arg)] = _sums(arg, ids, ngroups)
+            sums, valid_counts = summed[id(arg)]
             counts = valid_counts if valid_counts is not None else counts_of(arg)
             valid = counts > 0
             out.append(Vector(sum_type, sums.astype(sum_type.numpy_dtype, copy=False), None if valid.all() else valid))
