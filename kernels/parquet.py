@@ -21,7 +21,7 @@ import numpy as np
 from numba import njit
 
 __all__ = ["H_BODY", "H_COMPRESSED", "H_DEF_ENCODING", "H_DEF_LEN", "H_ENCODING", "H_IS_COMPRESSED", "H_NULLS",
-           "H_REP_LEN", "H_SIZE", "H_TYPE", "H_VALUES", "flba_to_int64", "gather_strings", "page_headers",
+           "H_REP_LEN", "H_SIZE", "H_TYPE", "H_VALUES", "beyond", "flba_to_int64", "gather_strings", "page_headers",
            "plain_spans", "rle_hybrid", "unpack_bools", "warm"]
 
 # page header fields, one column each in ``page_headers``' result
@@ -262,7 +262,7 @@ def rle_hybrid(data, start, end, bit_width, out, pos, count, dictionary, gather)
     done = 0
     while done < count:
         header, i = _varint(data, i, end)
-        if i < 0:
+        if i < 0 or header < 0 or header > 0xFFFFFFFF or (header >> 1) == 0:  # as Arrow: u32, no empty runs
             return -1
         if header & 1:  # bit-packed: header >> 1 groups of 8 values
             nbytes = (header >> 1) * bit_width
@@ -386,6 +386,16 @@ def flba_to_int64(data, start, end, count, width, out, pos):
     return i
 
 
+@njit(nogil=True, cache=True)
+def beyond(values, bound):
+    """Whether some value's magnitude reaches ``bound`` (one pass, no GIL)."""
+    for k in range(values.shape[0]):
+        v = values[k]
+        if v >= bound or v <= -bound:
+            return True
+    return False
+
+
 def warm() -> None:
     """Compile (or load from the cache) the signatures ``loaders.parquet_direct`` uses:
     page bytes are read-only views of Arrow buffers, outputs are writable numpy arrays."""
@@ -397,6 +407,8 @@ def warm() -> None:
     rle_hybrid(ro, 17, ro.shape[0], 1, i32, 0, 2, np.zeros(2, np.int32), False)  # levels
     rle_hybrid(ro, 17, ro.shape[0], 1, i32, 0, 2, np.zeros(2, np.int64), False)  # string codes
     flba_to_int64(ro, 0, 8, 2, 4, i64, 0)
+    beyond(i64, 10)
+    beyond(i32, 10)
     b = np.zeros(8, np.bool_)
     unpack_bools(ro, 0, 4, 8, b, 0)
     for d in (np.zeros(2, np.int32), np.zeros(2, np.int64), np.zeros(2, np.float32), np.zeros(2, np.float64)):

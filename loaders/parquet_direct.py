@@ -30,8 +30,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from kernels.parquet import (
-    H_BODY, H_COMPRESSED, H_DEF_LEN, H_ENCODING, H_IS_COMPRESSED, H_REP_LEN, H_SIZE, H_TYPE, H_VALUES,
-    flba_to_int64, gather_strings, page_headers, plain_spans, rle_hybrid, unpack_bools,
+    H_BODY, H_COMPRESSED, H_DEF_ENCODING, H_DEF_LEN, H_ENCODING, H_IS_COMPRESSED, H_REP_LEN, H_SIZE, H_TYPE, H_VALUES,
+    beyond, flba_to_int64, gather_strings, page_headers, plain_spans, rle_hybrid, unpack_bools,
 )
 
 __all__ = ["NEEDS_ARROW", "ColumnPlan", "Decoded", "decode_row_group", "plan_columns"]
@@ -71,6 +71,7 @@ class ColumnPlan:
     max_def: int  # 0 (required) or 1 (optional)
     out: np.dtype | None  # the engine's dtype (None: strings)
     multiply: int = 1  # decimals of a smaller scale, milliseconds: values times this
+    bound: int | None = None  # file values must be below this in magnitude (else pyarrow's cast decides)
 
 
 def plan_columns(pf: pq.ParquetFile, files: list[str | None], types: list[pa.DataType]) -> list[ColumnPlan | None] | None:
@@ -122,12 +123,15 @@ def _plan(c: Any, leaf: int, t: pa.DataType) -> ColumnPlan | None:
             return None
         if physical not in ("INT32", "INT64") and not (physical == "FIXED_LEN_BYTE_ARRAY" and 0 < c.length <= 8):
             return None
-        return ColumnPlan(**base, out=np.dtype(np.int64), multiply=10 ** (t.scale - c.scale))
+        multiply = 10 ** (t.scale - c.scale)
+        bound = min(10 ** t.precision, 2**63) // multiply  # |value * multiply| < 10**precision, in int64
+        return ColumnPlan(**base, out=np.dtype(np.int64), multiply=multiply, bound=bound if bound < 2**63 else None)
     if pa.types.is_timestamp(t) and t.unit == "us" and physical == "INT64" and logical == "TIMESTAMP":
         unit = _json_field(c.logical_type.to_json(), "timeUnit")
         if unit not in _UNIT_TO_MICROS:
             return None
-        return ColumnPlan(**base, out=np.dtype(np.int64), multiply=_UNIT_TO_MICROS[unit])
+        multiply = _UNIT_TO_MICROS[unit]
+        return ColumnPlan(**base, out=np.dtype(np.int64), multiply=multiply, bound=None if multiply == 1 else 2**63 // multiply)
     return None
 
 
@@ -224,15 +228,33 @@ class _Chunk:
         size = h[H_SIZE] - skip
         if size == 0:
             return np.empty(0, np.uint8)
+        # ``Codec.decompress`` returns a buffer of the size asked for, whatever it wrote: so the
+        # size is checked where the format states it, and brotli and LZ4 are read by
+        # readers that say how much they wrote (pyarrow: "Page didn't decompress to expected size")
+        name = self.codec.name
+        if _stated_size(name, body) not in (None, size):
+            raise _Unsupported
+        import lz4.block
+
         try:
-            return np.frombuffer(self.codec.decompress(body, decompressed_size=size), np.uint8)
-        except (pa.ArrowException, ValueError):
+            if name == "brotli":
+                out = pa.CompressedInputStream(pa.BufferReader(pa.py_buffer(body)), "brotli").read()
+            elif name == "lz4_raw":
+                out = lz4.block.decompress(body.tobytes(), uncompressed_size=size)
+            else:
+                out = self.codec.decompress(body, decompressed_size=size)
+        except (pa.ArrowException, ValueError, OSError, lz4.block.LZ4BlockError):
             raise _Unsupported from None
+        if len(out) != size:
+            raise _Unsupported
+        return np.frombuffer(out, np.uint8)
 
     def _dictionary_page(self, h: np.ndarray) -> None:
         if h[H_ENCODING] not in (_PLAIN, _PLAIN_DICTIONARY) or self.dictionary is not None:
             raise _Unsupported
-        data, n = self._body(h), h[H_VALUES]
+        data, n = self._body(h), int(h[H_VALUES])
+        if n < 0 or n > len(data):
+            raise _Unsupported
         if self.strings:
             starts, ends = np.empty(n, np.int64), np.empty(n, np.int64)
             if plain_spans(data, 0, len(data), n, starts, ends, 0) < 0:
@@ -245,7 +267,7 @@ class _Chunk:
 
     def _data_page(self, h: np.ndarray) -> None:
         n = int(h[H_VALUES])
-        if self.row + n > self.rows:
+        if n < 0 or self.row + n > self.rows:
             raise _Unsupported
         present = n
         if h[H_TYPE] == _DATA_V2:
@@ -259,7 +281,7 @@ class _Chunk:
         else:
             data, at = self._body(h), 0
             if self.valid is not None:
-                if len(data) < 4:
+                if h[H_DEF_ENCODING] != _RLE or len(data) < 4:
                     raise _Unsupported
                 size = int(data[0]) | int(data[1]) << 8 | int(data[2]) << 16 | int(data[3]) << 24
                 present = self._levels(data, 4, 4 + size, n)
@@ -339,6 +361,8 @@ class _Chunk:
         plan = self.plan
         if values.dtype != plan.out:
             values = values.astype(plan.out)
+        if plan.bound is not None and beyond(values, plan.bound):
+            raise _Unsupported  # pyarrow's cast refuses such a value (or it would overflow)
         if plan.multiply != 1:
             values = values * plan.multiply
         return Decoded(_spread(values, valid, self.rows), valid)
@@ -350,6 +374,22 @@ class _Chunk:
             data, starts, ends = self.dictionary
         dictionary = _string_array(data, starts, ends, np.arange(len(starts), dtype=np.int64))
         return Decoded(_spread(self.dense[:self.count], valid, self.rows), valid, dictionary=dictionary)
+
+
+def _stated_size(codec: str, body: np.ndarray) -> int | None:
+    """The decompressed size a compressed page states (snappy's preamble, gzip's ISIZE):
+    ``Codec.decompress`` returns a buffer of the size asked for whatever it wrote."""
+    if codec == "snappy":
+        value, shift = 0, 0
+        for b in body[:5].tolist():
+            value |= (b & 0x7F) << shift
+            shift += 7
+            if b < 0x80:
+                return value
+        return -1
+    if codec == "gzip":
+        return int.from_bytes(body[-4:].tobytes(), "little") if len(body) >= 18 else -1
+    return None
 
 
 def pooled(n: int, dtype: Any) -> np.ndarray:
