@@ -124,26 +124,31 @@ def _skip_struct(buf, i, end):
 
 
 @njit(nogil=True, cache=True)
+def _field(buf, i, end, fid):
+    """The next field header of a struct: (compact type, field id, position after it);
+    type 0 is the struct's end, position -1 a header past ``end``."""
+    if i < 0 or i >= end:
+        return 0, fid, -1
+    h = np.int64(buf[i])
+    i += 1
+    if h == 0:
+        return 0, fid, i
+    d = h >> 4
+    if d != 0:
+        return h & 0x0F, fid + d, i
+    v, i = _varint(buf, i, end)  # long form: the field id follows
+    return h & 0x0F, _zigzag(v), i
+
+
+@njit(nogil=True, cache=True)
 def _read_sub(buf, i, end, row, columns):
     """Read the i32/bool fields of a data/dictionary page header struct into ``row`` at the
     ``columns`` given by field id (``columns[id]`` < 0: skipped); position after it or -1."""
     fid = 0
     while True:
-        if i < 0 or i >= end:
-            return -1
-        h = np.int64(buf[i])
-        i += 1
-        if h == 0:
+        t, fid, i = _field(buf, i, end, fid)
+        if i < 0 or t == 0:
             return i
-        t = h & 0x0F
-        d = h >> 4
-        if d != 0:
-            fid += d
-        else:
-            v, i = _varint(buf, i, end)
-            if i < 0:
-                return -1
-            fid = _zigzag(v)
         col = columns[fid] if 0 <= fid < columns.shape[0] else -1
         if t == 12:
             i = _skip_struct(buf, i, end)
@@ -184,21 +189,11 @@ def page_headers(buf, pages_hint):
         row[H_IS_COMPRESSED] = 1
         fid = 0
         while True:
-            if i >= end:
+            t, fid, i = _field(buf, i, end, fid)
+            if i < 0:
                 return bad
-            h = np.int64(buf[i])
-            i += 1
-            if h == 0:
+            if t == 0:
                 break
-            t = h & 0x0F
-            d = h >> 4
-            if d != 0:
-                fid += d
-            else:
-                v, i = _varint(buf, i, end)
-                if i < 0:
-                    return bad
-                fid = _zigzag(v)
             if t == 5 and 1 <= fid <= 3:  # type, uncompressed size, compressed size
                 v, i = _varint(buf, i, end)
                 row[fid - 1] = _zigzag(v)
