@@ -531,7 +531,7 @@ def _decode(item: _RowGroup) -> HiveChunk:
                 if not pa.types.is_string(col.type.value_type):
                     col = pa.DictionaryArray.from_arrays(col.indices, col.dictionary.cast(pa.string()))
             else:
-                col = cast_column(col.cast(plain_strings(pa.schema([pa.field(name, col.type)])).field(0).type), t, name, item.obj.url, item.spec.names[k])
+                col = cast_column(col, t, name, item.obj.url, item.spec.names[k])  # string_view casts too
             decoded[k] = Decoded(None, None, arrow=col)
     return HiveChunk(None, item.obj.url, row_groups=item.row_groups, decoded=decoded, rows=meta.num_rows)
 
