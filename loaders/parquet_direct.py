@@ -25,6 +25,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import cramjam
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -206,6 +207,7 @@ class _Chunk:
         self.dictionary: Any = None  # numbers: an array; strings: (bytes, starts, ends)
         self.row = 0  # rows decoded
         self.count = 0  # non-null values decoded
+        self.scratch: np.ndarray | None = None  # decompressed data pages, reused
 
     def decode(self, heads: np.ndarray) -> Decoded:
         for h in heads:
@@ -220,8 +222,10 @@ class _Chunk:
             raise _Unsupported
         return self._finish()
 
-    def _body(self, h: np.ndarray, skip: int = 0) -> np.ndarray:
-        """The page's bytes after its first ``skip`` (v2 levels, stored uncompressed), decompressed."""
+    def _body(self, h: np.ndarray, skip: int = 0, keep: bool = False) -> np.ndarray:
+        """The page's bytes after its first ``skip`` (v2 levels, stored uncompressed),
+        decompressed: into the chunk's scratch buffer, or a buffer of its own when the caller
+        ``keep``s it (a dictionary)."""
         body = self.raw[h[H_BODY] + skip:h[H_BODY] + h[H_COMPRESSED]]
         if self.codec is None or (h[H_TYPE] == _DATA_V2 and not h[H_IS_COMPRESSED]):
             return body
@@ -234,6 +238,15 @@ class _Chunk:
         name = self.codec.name
         if _stated_size(name, body) not in (None, size):
             raise _Unsupported
+        if name == "snappy":  # cramjam's snappy: about 1.8x Arrow's, and into a reused buffer
+            out = pooled(size, np.uint8) if keep else self._scratch(size)
+            try:
+                written = cramjam.snappy.decompress_raw_into(body, out)
+            except (cramjam.DecompressionError, ValueError):
+                raise _Unsupported from None
+            if written != size:
+                raise _Unsupported
+            return out
         import lz4.block
 
         try:
@@ -249,13 +262,22 @@ class _Chunk:
             raise _Unsupported
         return np.frombuffer(out, np.uint8)
 
+    def _scratch(self, size: int) -> np.ndarray:
+        """``size`` bytes of the buffer data pages are decompressed into, one after another."""
+        if self.scratch is None or len(self.scratch) < size:
+            self.scratch = pooled(max(size, 2 * len(self.scratch) if self.scratch is not None else size), np.uint8)
+        return self.scratch[:size]
+
     def _dictionary_page(self, h: np.ndarray) -> None:
         if h[H_ENCODING] not in (_PLAIN, _PLAIN_DICTIONARY) or self.dictionary is not None:
             raise _Unsupported
-        data, n = self._body(h), int(h[H_VALUES])
+        data, n = self._body(h, keep=True), int(h[H_VALUES])
         if n < 0 or n > len(data):
             raise _Unsupported
-        if self.strings:
+        dtype = self.dense.dtype
+        if self.plan.physical in _FIXED and _viewable(data, dtype, n):
+            self.dictionary = data[:n * dtype.itemsize].view(dtype)  # the page is the dictionary: no copy
+        elif self.strings:
             starts, ends = np.empty(n, np.int64), np.empty(n, np.int64)
             if plain_spans(data, 0, len(data), n, starts, ends, 0) < 0:
                 raise _Unsupported
@@ -398,6 +420,12 @@ def pooled(n: int, dtype: Any) -> np.ndarray:
     first-touch faults cost as much as decoding into them."""
     dtype = np.dtype(dtype)
     return np.frombuffer(pa.allocate_buffer(max(n, 1) * dtype.itemsize), dtype, n)
+
+
+def _viewable(data: np.ndarray, dtype: np.dtype, n: int) -> bool:
+    """Whether ``data`` can be read in place as ``n`` values of ``dtype``: aligned and
+    writable (a read-only array is another type to numba, compiled again)."""
+    return data.flags.writeable and data.ctypes.data % dtype.itemsize == 0 and n * dtype.itemsize <= len(data)
 
 
 def _dense_dtype(plan: ColumnPlan) -> np.dtype:
