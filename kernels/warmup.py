@@ -12,7 +12,7 @@ import time
 
 import numpy as np
 
-from kernels import aggregate, hash_table, hashing, join, json_fields, json_split, nested, parquet, sort, window
+from kernels import aggregate, hash_table, hashing, int_join, join, json_fields, json_split, nested, parquet, sort, window
 
 
 def _ro(a):
@@ -82,8 +82,27 @@ def warmup():
     json_split.join_records(text, starts, ends, flags, False)
     json_fields.warm()  # the JSON fast path (external tables' and COPY's flat records)
     parquet.warm()  # Parquet pages decoded for external-table scans
+    _int_join()
     _nested()
     return time.perf_counter() - t0
+
+
+def _int_join():
+    """The one-key join table in both modes, unique or not, probe keys writable or read-only
+    (a key column viewed from Arrow), and the packing of several key columns."""
+    dense = np.array([3, 1, 2], np.int64)
+    for build in (dense, np.array([3, 1, 3], np.int64), dense << 40, np.array([5, 5], np.int64) << 40):
+        table = int_join.build(build)
+        for probe in (dense, _ro(dense)):
+            int_join.inner_pairs(table, probe)
+            int_join.left_pairs(table, probe)
+            int_join.semi(table, probe)
+            int_join.mark_build_matches(table, probe, np.zeros(len(build), bool))
+    big = int_join.build(np.arange(1 << 17, dtype=np.int64))  # beyond the in-cache loop
+    int_join.inner_pairs(big, dense)
+    mat = np.array([[1, 2], [3, 4]], np.int64)
+    for m in (mat, _ro(mat)):
+        int_join.pack_keys(int_join.packing(mat), m)
 
 
 def _nested():

@@ -30,6 +30,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from kernels.pool import pooled
 from kernels.parquet import (
     H_BODY, H_COMPRESSED, H_DEF_ENCODING, H_DEF_LEN, H_ENCODING, H_IS_COMPRESSED, H_REP_LEN, H_SIZE, H_TYPE, H_VALUES,
     beyond, flba_to_int64, gather_strings, page_headers, plain_spans, rle_hybrid, unpack_bools,
@@ -412,14 +413,6 @@ def _stated_size(codec: str, body: np.ndarray) -> int | None:
     if codec == "gzip":
         return int.from_bytes(body[-4:].tobytes(), "little") if len(body) >= 18 else -1
     return None
-
-
-def pooled(n: int, dtype: Any) -> np.ndarray:
-    """An uninitialised array in Arrow's memory pool, which keeps freed pages for the next
-    row group: a fresh numpy array of a megabyte is new pages from the kernel, and their
-    first-touch faults cost as much as decoding into them."""
-    dtype = np.dtype(dtype)
-    return np.frombuffer(pa.allocate_buffer(max(n, 1) * dtype.itemsize), dtype, n)
 
 
 def _viewable(data: np.ndarray, dtype: np.dtype, n: int) -> bool:

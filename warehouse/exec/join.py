@@ -1,7 +1,7 @@
 """Hash joins of every kind, with the build side chosen at run time (the smaller input).
 
 Both inputs are materialised, so the operator knows their real sizes: it builds the hash
-table (``kernels.hash_table``) on the smaller side and probes with the other.  Outer joins
+table (``warehouse.exec.join_table``) on the smaller side and probes with the other.  Outer joins
 are inner matches (after the residual predicate) plus the unmatched rows of the preserved
 side padded with NULLs; semi/anti joins reduce matches to a row mask.  NULL keys never
 match.  NOT IN (``anti_null_aware``) returns nothing once the subquery produced a NULL.
@@ -15,11 +15,11 @@ from typing import Any
 
 import numpy as np
 
-from kernels import hash_table, join as kjoin
 from warehouse import types as T
 from warehouse.errors import ProgrammingError
 from warehouse.exec.evaluate import evaluate_predicate, evaluate_vector
 from warehouse.exec.executor import ExecContext, execute
+from warehouse.exec.join_table import JoinTable
 from warehouse.exec.keys import align_pair, any_null, key_matrix
 from warehouse.plan.logical import Join
 from warehouse.vector import Batch, Vector
@@ -75,23 +75,21 @@ def _match_pairs(lk: list[Vector], rk: list[Vector], nl: int, nr: int, plan: Joi
     if semi_only:
         # one row per matched left row is enough
         if len(lmat) <= len(rmat):
-            heads, nexts, mask = hash_table.build(lmat)
+            table = JoinTable(lmat)
             matched = np.zeros(len(lmat), dtype=np.bool_)
             # chunks only ever set entries to True, so they may share ``matched``
-            _chunked(len(rmat), lambda a, b: kjoin.mark_build_matches(lmat, heads, nexts, mask, rmat[a:b], matched))
+            _chunked(len(rmat), lambda a, b: table.mark(rmat[a:b], matched))
             li = np.flatnonzero(matched)
         else:
-            heads, nexts, mask = hash_table.build(rmat)
-            hits = _chunked(len(lmat), lambda a, b: kjoin.semi_join(rmat, heads, nexts, mask, lmat[a:b]))
+            table = JoinTable(rmat)
+            hits = _chunked(len(lmat), lambda a, b: table.semi(lmat[a:b]))
             li = np.flatnonzero(np.concatenate(hits) if hits else np.zeros(0, np.bool_))
         li = li if lsel is None else lsel[li]
         return li.astype(np.int64), np.zeros(len(li), dtype=np.int64)
     if len(rmat) <= len(lmat):
-        heads, nexts, mask = hash_table.build(rmat)
-        li, ri = _probe(rmat, heads, nexts, mask, lmat)
+        li, ri = _probe(JoinTable(rmat), lmat)
     else:
-        heads, nexts, mask = hash_table.build(lmat)
-        ri, li = _probe(lmat, heads, nexts, mask, rmat)
+        ri, li = _probe(JoinTable(lmat), rmat)
     if lsel is not None:
         li = lsel[li]
     if rsel is not None:
@@ -122,10 +120,10 @@ def _chunked(n: int, fn: Callable[[int, int], Any]) -> list[Any]:
     return run_parallel([(lambda a=a, b=b: fn(a, b)) for a, b in zip(bounds[:-1], bounds[1:])])
 
 
-def _probe(build: np.ndarray, heads: np.ndarray, nexts: np.ndarray, mask: int, probe: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _probe(table: JoinTable, probe: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Inner-join pairs (probe row, build row); the probe side is cut into chunks that run
     on the worker pool (the kernel releases the GIL and only reads the hash table)."""
-    parts = _chunked(len(probe), lambda a, b: (a, kjoin.inner_join(build, heads, nexts, mask, probe[a:b])))
+    parts = _chunked(len(probe), lambda a, b: (a, table.inner(probe[a:b])))
     if len(parts) == 1:
         return parts[0][1]
     pi = np.concatenate([p + a for a, (p, _) in parts])
@@ -247,7 +245,7 @@ class JoinProbe:
         null = any_null(keys) if self.build.length else None
         self.sel = None if null is None else np.flatnonzero(~null)
         self.mat = mat if self.sel is None else np.ascontiguousarray(mat[self.sel])
-        self.table = hash_table.build(self.mat) if len(self.mat) else None
+        self.table = JoinTable(self.mat) if len(self.mat) else None
 
     def apply(self, batch: Batch) -> Batch:
         empty = np.empty(0, np.int64)
@@ -259,8 +257,7 @@ class JoinProbe:
             if psel is not None:
                 pmat = np.ascontiguousarray(pmat[psel])
             if len(pmat):
-                heads, nexts, mask = self.table
-                pi, bi = kjoin.inner_join(self.mat, heads, nexts, mask, pmat)
+                pi, bi = self.table.inner(pmat)
                 if psel is not None:
                     pi = psel[pi]
                 if self.sel is not None:
