@@ -245,6 +245,64 @@ def _sum_int64(ids, ngroups, values):
     return out, ovf
 
 
+LANES = 4  # accumulators per group in the few-groups kernels
+FEW_GROUPS = 256  # at most this many groups: the few-groups kernels
+
+
+@njit(nogil=True, cache=True)
+def _min_max(values):
+    """The smallest and largest value (0, 0 when empty), in one vectorised pass."""
+    lo = np.int64(0)
+    hi = np.int64(0)
+    if values.shape[0]:
+        lo = values[0]
+        hi = values[0]
+    for i in range(values.shape[0]):
+        v = values[i]
+        lo = min(lo, v)
+        hi = max(hi, v)
+    return lo, hi
+
+
+@njit(nogil=True, cache=True)
+def _sum_int64_lanes(ids, ngroups, values):
+    """Unchecked grouped sum for few groups, which the caller has proven cannot overflow.
+
+    Row i adds into lane ``i % LANES``: consecutive rows of the same group (few groups:
+    nearly all of them) no longer wait on each other's store to the same accumulator.
+    """
+    acc = np.zeros((LANES, ngroups), dtype=np.int64)
+    n = ids.shape[0]
+    m = n - n % LANES
+    for i in range(0, m, LANES):
+        for lane in range(LANES):
+            acc[lane, ids[i + lane]] += values[i + lane]
+    for i in range(m, n):
+        acc[0, ids[i]] += values[i]
+    return acc.sum(axis=0)
+
+
+@njit(nogil=True, cache=True)
+def _count_lanes(ids, ngroups):
+    """Rows per group for few groups, in lanes (as ``_sum_int64_lanes``)."""
+    acc = np.zeros((LANES, ngroups), dtype=np.int64)
+    n = ids.shape[0]
+    m = n - n % LANES
+    for i in range(0, m, LANES):
+        for lane in range(LANES):
+            acc[lane, ids[i + lane]] += 1
+    for i in range(m, n):
+        acc[0, ids[i]] += 1
+    return acc.sum(axis=0)
+
+
+def _cannot_overflow(values: np.ndarray) -> bool:
+    """No partial sum of ``values`` can leave int64: n * max|v| fits."""
+    lo, hi = _min_max(values)
+    bound = max(-int(lo), int(hi))
+    return bound == 0 or len(values) <= (2**63 - 1) // bound
+
+
 @njit(nogil=True, cache=True)
 def _sum_int64_masked(ids, ngroups, values, valid):
     """Checked grouped int64 sum of valid values, with valid counts.
@@ -410,7 +468,12 @@ def sum_int64(ids, ngroups, values):
     sums : int64[:]
     overflow : bool, True when some sum left int64 (raise SQLSTATE 22003)
     """
-    s, o = _sum_int64(_ids(ids), np.int64(ngroups), np.asarray(values, dtype=np.int64))
+    ids, values = _ids(ids), np.asarray(values, dtype=np.int64)
+    if ngroups <= FEW_GROUPS and _cannot_overflow(values):
+        if ngroups == 1:
+            return np.array([values.sum()], dtype=np.int64), False
+        return _sum_int64_lanes(ids, np.int64(ngroups), values), False
+    s, o = _sum_int64(ids, np.int64(ngroups), values)
     return s, bool(o)
 
 
@@ -461,7 +524,12 @@ def count(ids, ngroups):
     -------
     int64[:]
     """
-    return _count(_ids(ids), np.int64(ngroups))
+    ids = _ids(ids)
+    if ngroups == 1:
+        return np.array([len(ids)], dtype=np.int64)
+    if ngroups <= FEW_GROUPS:
+        return _count_lanes(ids, np.int64(ngroups))
+    return _count(ids, np.int64(ngroups))
 
 
 def count_valid(ids, ngroups, valid):

@@ -46,7 +46,8 @@ def warmup():
         aggregate.group_ids(keys)
         aggregate._group_ids_hash(keys)
     ids, g, _ = aggregate.group_ids(k1)
-    for v in (vi, _ro(vi)):
+    huge = np.array([2**62, 2**62, 1, 1], np.int64)  # the checked path: a sum could overflow
+    for v in (vi, _ro(vi), huge, _ro(huge)):
         aggregate.sum_int64(ids, g, v)
         aggregate.sum_int64_masked(ids, g, v, valid)
         aggregate.min_int64(ids, g, v)

@@ -138,3 +138,19 @@ def test_two_phase_merge(rng):
     total, _ = agg.sum_int64(ids, g, np.concatenate(parts_s))
     exp = {int(k): int(vals[keys == k].sum()) for k in np.unique(keys)}
     assert {int(pk[f]): int(t) for f, t in zip(first, total, strict=True)} == exp
+
+
+@pytest.mark.parametrize("ngroups", [1, 3, agg.FEW_GROUPS, agg.FEW_GROUPS + 1])
+def test_few_groups_paths_match_naive(rng, ngroups):
+    """Few groups take unchecked lane sums when no partial sum can overflow; values near
+    the bound take the checked loop.  Both must equal the exact sums."""
+    ids, g = _data(rng, n=4099, ngroups=ngroups)
+    for scale in (10**6, (2**63 - 1) // 4099, (2**63 - 1) // 4099 + 1, 2**62):
+        vi = rng.integers(-scale, scale, len(ids))
+        exact = naive.grouped(ids, g, vi, None, lambda x: sum(int(v) for v in x))
+        s, o = agg.sum_int64(ids, g, vi)
+        fits = all(-(2**63) <= x < 2**63 for x in exact)
+        if fits and not o:
+            assert s.tolist() == exact
+        assert o or fits
+    assert agg.count(ids, g).tolist() == naive.grouped(ids, g, ids, None, len)
