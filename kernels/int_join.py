@@ -26,7 +26,7 @@ from numba import njit
 from kernels.pool import pooled
 
 DIRECT_SPAN_FACTOR = 4  # direct table when (max - min + 1) <= 4 * build rows ...
-DIRECT_SMALL_SPAN = 1 << 16  # ... or when the span is this small whatever the row count
+DIRECT_SMALL_SPAN = 1 << 18  # ... or when the span is this small (1 MB of heads, in cache) whatever the row count
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 BATCH = 1024
 

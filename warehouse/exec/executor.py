@@ -201,6 +201,7 @@ def _dispatch() -> dict[type, Callable[[Any, ExecContext], Batch]]:
         L.ArrowScan: _arrow_scan,
         L.ExternalScan: execute_external_scan,
         L.Values: _values,
+        L.Materialized: lambda plan, ctx: plan.batch,
         L.Filter: _filter,
         L.Project: _project,
         L.Aggregate: execute_aggregate,

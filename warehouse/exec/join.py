@@ -20,6 +20,7 @@ from warehouse.errors import ProgrammingError
 from warehouse.exec.evaluate import evaluate_predicate, evaluate_vector
 from warehouse.exec.executor import ExecContext, execute
 from warehouse.exec.join_table import JoinTable
+from warehouse.exec.key_reduction import reduce_right
 from warehouse.exec.keys import align_pair, any_null, key_matrix
 from warehouse.plan.logical import Join
 from warehouse.vector import Batch, Vector
@@ -37,11 +38,11 @@ def execute_join(plan: Join, ctx: ExecContext) -> Batch:
     left = execute(plan.left, ctx)
     if plan.kind in ("inner", "semi", "cross", "mark") and left.length == 0:
         return _shape(plan, left, None)
-    right = execute(plan.right, ctx)
-    ctx.check()
     if plan.kind == "cross" or not plan.left_keys:
-        return _nested(plan, left, right)
+        return _nested(plan, left, execute(plan.right, ctx))
     lk = [evaluate_vector(e, left) for e in plan.left_keys]
+    right = execute(reduce_right(plan, left, lk) or plan.right, ctx)
+    ctx.check()
     rk = [evaluate_vector(e, right) for e in plan.right_keys]
     lk, rk = align_pair(lk, rk)
     kind = plan.kind

@@ -21,7 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from warehouse.plan.expressions import Call, ColumnRef, Expr, column_indexes, remap_columns, split_conjuncts
-from warehouse.plan.logical import ExternalScan, Filter, Join, Plan, Scan
+from warehouse.plan.logical import ExternalScan, Filter, Join, Materialized, Plan, Scan
 from warehouse.plan.scope import OUTER_BASE
 
 SELECTIVITY = {"eq": 0.05, "in_list": 0.15, "like": 0.2, "ilike": 0.2, "lt": 0.4, "le": 0.4, "gt": 0.4, "ge": 0.4, "and": 0.2}
@@ -77,6 +77,8 @@ def estimate(plan: Plan) -> float:
         from warehouse.exec.external_stats import estimate_rows
 
         return estimate_rows(plan)
+    if isinstance(plan, Materialized):
+        return float(max(plan.batch.length, 1))
     if isinstance(plan, Filter):
         base, conjuncts = plan, []
         while isinstance(base, Filter):

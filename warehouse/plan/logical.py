@@ -107,6 +107,18 @@ class ExternalScan(Plan):
 
 
 @dataclass(eq=False)
+class Materialized(Plan):
+    """Rows computed while the statement runs (``exec/key_reduction.py``: a join's keys
+    handed to its other input); never built by the binder."""
+
+    batch: Any  # warehouse.vector.Batch
+    fields: list[Field]
+
+    def describe(self) -> str:
+        return f"Materialized rows={self.batch.length}"
+
+
+@dataclass(eq=False)
 class Values(Plan):
     """Literal rows: each row is a list of expressions over no input."""
 
