@@ -209,6 +209,7 @@ class _Chunk:
         self.row = 0  # rows decoded
         self.count = 0  # non-null values decoded
         self.scratch: np.ndarray | None = None  # decompressed data pages, reused
+        self.plain = False  # some values came from PLAIN pages, not the dictionary
 
     def decode(self, heads: np.ndarray) -> Decoded:
         for h in heads:
@@ -358,6 +359,7 @@ class _Chunk:
     def _plain(self, data: np.ndarray, at: int, present: int) -> None:
         if self.strings:  # pyarrow hashes PLAIN strings into a dictionary faster than the engine would
             raise _Unsupported
+        self.plain = True
         self._plain_fixed(data, at, present, self.dense, self.count)
 
     def _plain_fixed(self, data: np.ndarray, at: int, n: int, out: np.ndarray, pos: int) -> None:
@@ -384,8 +386,10 @@ class _Chunk:
         plan = self.plan
         if values.dtype != plan.out:
             values = values.astype(plan.out)
-        if plan.bound is not None and beyond(values, plan.bound):
-            raise _Unsupported  # pyarrow's cast refuses such a value (or it would overflow)
+        if plan.bound is not None:  # every value came from the dictionary: checking it is enough
+            checked = values if self.plain or self.dictionary is None else self.dictionary.astype(plan.out)
+            if beyond(checked, plan.bound):
+                raise _Unsupported  # pyarrow's cast refuses such a value (or it would overflow)
         if plan.multiply != 1:
             values = values * plan.multiply
         return Decoded(_spread(values, valid, self.rows), valid)
