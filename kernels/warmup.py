@@ -11,8 +11,9 @@ import sys
 import time
 
 import numpy as np
+import pyarrow as pa
 
-from kernels import aggregate, hash_table, hashing, int_join, join, json_fields, json_split, nested, parquet, sort, window
+from kernels import aggregate, hash_table, hashing, int_join, join, json_fields, json_split, like, nested, parquet, sort, window
 
 
 def _ro(a):
@@ -84,6 +85,8 @@ def warmup():
     json_fields.warm()  # the JSON fast path (external tables' and COPY's flat records)
     parquet.warm()  # Parquet pages decoded for external-table scans
     _int_join()
+    for strings in (pa.array(["ab", "xaby"]), pa.array(["ab"], pa.large_string())):  # LIKE '%a%b%'
+        like.match_like(strings, [b"a", b"b"], False, False, False)
     _nested()
     return time.perf_counter() - t0
 

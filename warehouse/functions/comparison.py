@@ -15,6 +15,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from kernels import strings as KS
+from kernels.like import match_like, split_pattern
 from warehouse import types as T
 from warehouse.functions.base import and_valid, as_vec, decode_strings, is_scalar, make
 from warehouse.functions.coercion import expr_supertype, is_unknown_literal, pair_supertype
@@ -321,7 +322,12 @@ def like_impl(call, args, n):
         d = v.dictionary
         if len(d) == 0:
             return make(T.BOOLEAN, np.zeros(len(v), np.bool_), v.valid)
-        table = pc.match_like(d, to_arrow_like(pattern.value, escape), ignore_case=ignore).to_numpy(zero_copy_only=False)
+        split = None if ignore else split_pattern(pattern.value, escape)
+        if split is not None and len(split[0]) >= 2 and d.type in (pa.string(), pa.large_string()):
+            # Arrow would run a regular expression: find the segments in order instead
+            table = match_like(d, *split)
+        else:
+            table = pc.match_like(d, to_arrow_like(pattern.value, escape), ignore_case=ignore).to_numpy(zero_copy_only=False)
         return make(T.BOOLEAN, table[v.data], v.valid)
     # per-row patterns (rare): regexes per distinct pattern
     p = as_vec(pattern)
