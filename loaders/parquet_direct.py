@@ -212,6 +212,8 @@ class _Chunk:
         self.plain = False  # some values came from PLAIN pages, not the dictionary
 
     def decode(self, heads: np.ndarray) -> Decoded:
+        if self.strings and np.any((heads[:, H_TYPE] != _DICTIONARY) & (heads[:, H_ENCODING] == _PLAIN)):
+            raise _Unsupported  # PLAIN strings (a dictionary that grew too large): pyarrow's, before any work
         for h in heads:
             kind = h[H_TYPE]
             if kind == _DICTIONARY:
