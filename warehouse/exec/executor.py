@@ -17,11 +17,13 @@ import numpy as np
 
 from warehouse.errors import QueryCanceled
 from warehouse.exec.evaluate import evaluate_predicate, evaluate_vector
+from warehouse.exec.gil import tune_switch_interval
 from warehouse.exec.memory import tune_allocator
 from warehouse.plan import logical as L
 from warehouse.vector import Batch, Scalar, Vector, concat_batches, vector_from_arrow
 
 tune_allocator()
+tune_switch_interval()
 
 _POOL: ThreadPoolExecutor | None = None
 _POOL_LOCK = threading.Lock()
