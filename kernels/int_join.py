@@ -10,7 +10,9 @@ probe row and a second cache miss to compare the key.  Here:
   range): ``heads[key - lo]`` is the first build row with that key.  One lookup per probe
   row, no hash, no key comparison (every row in a chain has the same key).
 - **hashed**: ``heads[(key * golden) >> shift]``, a Fibonacci hash of the key, chains
-  compared against the build keys.
+  compared against the build keys.  When the keys span at most ``BITMAP_SPAN`` values, a
+  bitmap of them turns most probe rows without a match away before the hash table (a
+  selective join's probe side is mostly such rows).
 
 Chains list build rows in ascending order (rows are inserted last to first), so for one probe
 row the matches come out in build order, as in ``kernels.join``.  Heads and chains are int32
@@ -27,6 +29,9 @@ from kernels.pool import pooled
 
 DIRECT_SPAN_FACTOR = 4  # direct table when (max - min + 1) <= 4 * build rows ...
 DIRECT_SMALL_SPAN = 1 << 18  # ... or when the span is this small (1 MB of heads, in cache) whatever the row count
+BITMAP_SPAN = 1 << 24  # a hashed table over keys spanning at most this many values keeps a
+# bitmap of them (2 MB, in cache): probe rows whose key is absent skip the hash table
+_NO_BITS = np.zeros(0, dtype=np.uint64)
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 BATCH = 1024
 
@@ -37,9 +42,10 @@ class IntTable(NamedTuple):
     keys: np.ndarray  # int64[n]
     heads: np.ndarray  # int32[size]: first build row of a slot, -1 when none
     nexts: np.ndarray  # int32[n]: next build row of the same slot, -1 ends
-    lo: int  # direct: the smallest key
+    lo: int  # the smallest key
     shift: int  # hashed: 64 - log2(size); 0 marks a direct table
     unique: bool  # no key repeats: every probe row has at most one match
+    bits: np.ndarray  # hashed: uint64 bitmap of (key - lo), empty when the span is too wide
 
 
 @njit(nogil=True, cache=True)
@@ -51,6 +57,26 @@ def _slot(v, lo, size, shift):
             return np.int64(-1)
         return d
     return np.int64((np.uint64(v) * _GOLDEN) >> np.uint64(shift))
+
+
+@njit(nogil=True, cache=True, inline="always")
+def _maybe(bits, v, lo):
+    """False when the bitmap of a hashed table's keys (empty: none) rules ``v`` out."""
+    if bits.shape[0] == 0:
+        return True
+    d = v - lo
+    if d < 0 or d >= bits.shape[0] * 64:
+        return False
+    return (bits[d >> 6] >> np.uint64(d & 63)) & np.uint64(1) != 0
+
+
+@njit(nogil=True, cache=True)
+def _bitmap(keys, lo, words):
+    bits = np.zeros(words, dtype=np.uint64)
+    for i in range(keys.shape[0]):
+        d = keys[i] - lo
+        bits[d >> 6] |= np.uint64(1) << np.uint64(d & 63)
+    return bits
 
 
 @njit(nogil=True, cache=True)
@@ -81,24 +107,26 @@ def build(keys: np.ndarray) -> IntTable:
     n = len(keys)
     if n >= 2**31 - 1:
         raise ValueError("a join's build side is limited to 2**31 - 1 rows")
+    lo, span = 0, 0
     if n:
         lo, hi = int(keys.min()), int(keys.max())
         span = hi - lo + 1
         if span <= max(DIRECT_SPAN_FACTOR * n, DIRECT_SMALL_SPAN):
             heads, nexts, unique = _build(keys, np.int64(lo), np.int64(span), np.int64(0))
-            return IntTable(keys, heads, nexts, lo, 0, bool(unique))
-    bits = max(1, int(2 * max(n, 1) - 1).bit_length())  # size = 2**bits >= 2n
-    heads, nexts, unique = _build(keys, np.int64(0), np.int64(1 << bits), np.int64(64 - bits))
-    return IntTable(keys, heads, nexts, 0, 64 - bits, bool(unique))
+            return IntTable(keys, heads, nexts, lo, 0, bool(unique), _NO_BITS)
+    width = max(1, int(2 * max(n, 1) - 1).bit_length())  # size = 2**width >= 2n
+    heads, nexts, unique = _build(keys, np.int64(0), np.int64(1 << width), np.int64(64 - width))
+    bits = _bitmap(keys, np.int64(lo), np.int64((span + 63) // 64)) if 0 < span <= BITMAP_SPAN else _NO_BITS
+    return IntTable(keys, heads, nexts, lo, 64 - width, bool(unique), bits)
 
 
 @njit(nogil=True, cache=True)
-def _first(keys, heads, nexts, lo, shift, probe, s, e, cand):
+def _first(keys, heads, nexts, lo, shift, bits, probe, s, e, cand):
     """First matching build row (or -1) of probe rows ``s..e-1`` into ``cand``: all slots
     are looked up before any chain is walked, so the cache misses of a batch overlap."""
     size = heads.shape[0]
     for i in range(s, e):
-        b = _slot(probe[i], lo, size, shift)
+        b = _slot(probe[i], lo, size, shift) if _maybe(bits, probe[i], lo) else -1
         cand[i - s] = heads[b] if b >= 0 else -1
     if shift != 0:
         for i in range(s, e):
@@ -127,17 +155,17 @@ def _grow(a, need):
 
 
 @njit(nogil=True, cache=True)
-def _pairs(keys, heads, nexts, lo, shift, unique, probe, left, pidx, bidx):
+def _pairs(keys, heads, nexts, lo, shift, bits, unique, probe, left, pidx, bidx):
     """(probe row, build row) pairs in probe order; ``left`` adds (row, -1) for misses.
     ``pidx``/``bidx``: room for one pair per probe row, grown here when that is too few."""
     n = probe.shape[0]
     if unique and heads.shape[0] <= SMALL_TABLE:
-        return _pairs_small(keys, heads, nexts, lo, shift, probe, left, pidx, bidx)
+        return _pairs_small(keys, heads, nexts, lo, shift, bits, probe, left, pidx, bidx)
     cand = np.empty(BATCH, dtype=np.int32)
     m = 0
     for s in range(0, n, BATCH):
         e = min(s + BATCH, n)
-        _first(keys, heads, nexts, lo, shift, probe, s, e, cand)
+        _first(keys, heads, nexts, lo, shift, bits, probe, s, e, cand)
         if not unique:  # count the batch's pairs, then make room for them
             c = 0
             for i in range(s, e):
@@ -160,13 +188,13 @@ SMALL_TABLE = 1 << 16  # heads of at most this many slots stay in cache: probe r
 
 
 @njit(nogil=True, cache=True)
-def _pairs_small(keys, heads, nexts, lo, shift, probe, left, pidx, bidx):
+def _pairs_small(keys, heads, nexts, lo, shift, bits, probe, left, pidx, bidx):
     """``_pairs`` for a unique table small enough to stay in cache, in one pass."""
     size = heads.shape[0]
     m = 0
     for i in range(probe.shape[0]):
         v = probe[i]
-        b = _slot(v, lo, size, shift)
+        b = _slot(v, lo, size, shift) if _maybe(bits, v, lo) else -1
         r = heads[b] if b >= 0 else -1
         if shift != 0:
             while r >= 0 and keys[r] != v:
@@ -201,25 +229,25 @@ def _emit(keys, nexts, shift, probe, s, e, cand, left, pidx, bidx, m):
 
 
 @njit(nogil=True, cache=True)
-def _semi(keys, heads, nexts, lo, shift, probe):
+def _semi(keys, heads, nexts, lo, shift, bits, probe):
     n = probe.shape[0]
     out = np.empty(n, dtype=np.bool_)
     cand = np.empty(BATCH, dtype=np.int32)
     for s in range(0, n, BATCH):
         e = min(s + BATCH, n)
-        _first(keys, heads, nexts, lo, shift, probe, s, e, cand)
+        _first(keys, heads, nexts, lo, shift, bits, probe, s, e, cand)
         for i in range(s, e):
             out[i] = cand[i - s] >= 0
     return out
 
 
 @njit(nogil=True, cache=True)
-def _mark(keys, heads, nexts, lo, shift, probe, matched):
+def _mark(keys, heads, nexts, lo, shift, bits, probe, matched):
     n = probe.shape[0]
     cand = np.empty(BATCH, dtype=np.int32)
     for s in range(0, n, BATCH):
         e = min(s + BATCH, n)
-        _first(keys, heads, nexts, lo, shift, probe, s, e, cand)
+        _first(keys, heads, nexts, lo, shift, bits, probe, s, e, cand)
         for i in range(s, e):
             r = cand[i - s]
             if r >= 0 and not matched[r]:  # the rest of the chain was marked with it
@@ -235,7 +263,7 @@ def _probe_keys(probe: np.ndarray) -> np.ndarray:
 def _run_pairs(t: IntTable, probe: np.ndarray, left: bool) -> tuple[np.ndarray, np.ndarray]:
     probe = _probe_keys(probe)
     room = max(len(probe), 16)
-    return _pairs(t.keys, t.heads, t.nexts, np.int64(t.lo), np.int64(t.shift), t.unique, probe, left,
+    return _pairs(t.keys, t.heads, t.nexts, np.int64(t.lo), np.int64(t.shift), t.bits, t.unique, probe, left,
                   pooled(room, np.int64), pooled(room, np.int64))
 
 
@@ -251,7 +279,7 @@ def left_pairs(t: IntTable, probe: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def semi(t: IntTable, probe: np.ndarray) -> np.ndarray:
     """Per probe row: does some build row have its key (EXISTS / IN)."""
-    return _semi(t.keys, t.heads, t.nexts, np.int64(t.lo), np.int64(t.shift), _probe_keys(probe))
+    return _semi(t.keys, t.heads, t.nexts, np.int64(t.lo), np.int64(t.shift), t.bits, _probe_keys(probe))
 
 
 def mark_build_matches(t: IntTable, probe: np.ndarray, matched: np.ndarray) -> None:
@@ -259,7 +287,7 @@ def mark_build_matches(t: IntTable, probe: np.ndarray, matched: np.ndarray) -> N
     ever sets True, so chunks of the probe side may share ``matched``)."""
     if matched.dtype != np.bool_ or matched.shape[0] != t.keys.shape[0]:
         raise ValueError("matched must be a bool array with one entry per build row")
-    _mark(t.keys, t.heads, t.nexts, np.int64(t.lo), np.int64(t.shift), _probe_keys(probe), matched)
+    _mark(t.keys, t.heads, t.nexts, np.int64(t.lo), np.int64(t.shift), t.bits, _probe_keys(probe), matched)
 
 
 @njit(nogil=True, cache=True)

@@ -21,6 +21,8 @@ def _cases():
     yield "sparse unique", rng.choice(10**12, 3000, replace=False).astype(np.int64) * 7 - 10**12
     yield "sparse repeated", np.repeat(rng.choice(10**12, 700, replace=False), rng.integers(1, 5, 700)).astype(np.int64)
     yield "colliding", np.arange(0, 4096, dtype=np.int64) << 40  # identical low bits
+    yield "hashed with bitmap", rng.choice(5_000_000, 3000, replace=False).astype(np.int64) - 2_000_000
+    yield "bitmap repeated", np.repeat(rng.choice(3_000_000, 500, replace=False), 3).astype(np.int64) + 64
     yield "extremes", np.array([I64.min, I64.max, 0, -1, 1, I64.min + 1], np.int64)
     yield "extremes repeated", np.array([I64.max, I64.min, I64.max, 5, I64.min], np.int64)
 
@@ -31,6 +33,9 @@ CASES = list(_cases())
 def _probe(build, rng):
     n = 3 * len(build) + 50
     probe = rng.integers(-100, 100, n).astype(np.int64)
+    if len(build):  # misses inside the keys' span, where a bitmap must say no
+        span = rng.integers(int(build.min()) // 2, int(build.max()) // 2 + 1, n // 3) * 2 + 1
+        probe[n // 2: n // 2 + len(span)] = span
     probe[:4] = [I64.min, I64.max, -1, 0]
     if len(build):
         pick = rng.random(n) < 0.6
@@ -60,7 +65,9 @@ def test_both_modes_are_exercised():
     dense = int_join.build(np.arange(1000, dtype=np.int64) * 3)
     sparse = int_join.build(np.arange(1000, dtype=np.int64) * 1000)
     assert dense.shift == 0 and len(dense.heads) == 2998
-    assert sparse.shift != 0 and len(sparse.heads) == 2048
+    assert sparse.shift != 0 and len(sparse.heads) == 2048 and len(sparse.bits) == (999_001 + 63) // 64
+    wide = int_join.build(np.array([0, 1 << 40], np.int64))
+    assert wide.shift != 0 and len(wide.bits) == 0
 
 
 def test_large_probe_over_several_batches():
