@@ -260,7 +260,8 @@ def read_hive(
         # the reader threads decode (pyarrow, its own threads too); the pool converts each
         # batch and runs ``then``, so one large object's row groups are worked on in parallel
         if physical and kind == "PARQUET":
-            yield from _parallel(objects, lambda o: _parquet(o, sub, row_filter), _then_one(_finish, then))
+            # row-group tasks are small and their results are all kept: let workers run ahead
+            yield from _parallel(objects, lambda o: _parquet(o, sub, row_filter), _then_one(_finish, then), ahead=8)
         else:
             yield from _parallel(objects, lambda o: _columnar(o, sub, kind, row_filter), _then_one(_finish, then))
     else:

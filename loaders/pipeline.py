@@ -67,14 +67,17 @@ def _parallel(
     objects: list[SourceObject],
     produce: Callable[[SourceObject], Iterable[Any]],
     work: Callable[[Any], LoadedChunk] | None,
+    ahead: int = 1,
 ) -> Iterator[LoadedChunk]:
     """Run ``produce`` over objects on reader threads and ``work`` on a pool; yield results.
 
     With ``work`` None the producers' items are the results themselves (formats whose
-    reader converts as it goes).
+    reader converts as it goes).  At most ``workers + ahead`` items are in flight: a load
+    keeps that small (each holds a converted piece); a caller that keeps every result anyway
+    (an external scan) lets workers run further ahead of a slow item.
     """
     workers = _workers()
-    pending: queue.Queue[Any] = queue.Queue(maxsize=workers + 1)
+    pending: queue.Queue[Any] = queue.Queue(maxsize=workers + ahead)
     stop = threading.Event()
     pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="load") if work is not None else None
     todo: queue.SimpleQueue[SourceObject] = queue.SimpleQueue()

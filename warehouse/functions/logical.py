@@ -71,19 +71,28 @@ def logic_special(call, batch):
     n = len(batch)
     is_and = call.fn == "and"
     vals = []
-    decided = None  # rows already False (AND) / True (OR)
+    decided = None  # rows already False (AND) / True (OR), kept while a risky argument follows
+    risky = [is_risky(a) for a in call.args]
     for i, a in enumerate(call.args):
-        if i > 0 and decided is not None and is_risky(a) and not is_scalar(vals[-1]):
+        if i > 0 and decided is not None and risky[i] and not is_scalar(vals[-1]):
             keep = np.nonzero(~decided)[0]
             v = evaluate_subset(a, batch, keep, n, fill=not is_and)
         else:
             v = evaluate(a, batch)
         vals.append(v)
-        t, f = _tv(v)
-        d = f if is_and else t
-        if len(d) == 1 and n != 1:
-            d = np.broadcast_to(d, (n,))
-        decided = d if decided is None else (decided | d)
+        if any(risky[i + 1:]):
+            t, f = _tv(v)
+            d = f if is_and else t
+            if len(d) == 1 and n != 1:
+                d = np.broadcast_to(d, (n,))
+            decided = d if decided is None else (decided | d)
+    if all(isinstance(v, Vector) and v.valid is None and len(v) == n for v in vals):
+        # no NULL anywhere: plain boolean algebra, no true/false masks
+        op = np.logical_and if is_and else np.logical_or
+        data = vals[0].data
+        for v in vals[1:]:
+            data = op(data, v.data)
+        return make(T.BOOLEAN, data, None)
     if all(is_scalar(v) for v in vals):
         return scalar_of(combine_and(vals) if is_and else combine_or(vals))
     out = combine_and(vals) if is_and else combine_or(vals)
