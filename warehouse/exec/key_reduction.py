@@ -16,7 +16,8 @@ columns, stopping above filters (they are cheaper than a hash probe and shrink t
 first) and at anything else.  There the input becomes an inner join with the left side's
 distinct keys (each row matches at most one key: a semi join), which the executor streams
 through its per-slice pipelines like any inner join.  It is only done when the keys are
-few against the rows they filter and an aggregate or a join lies above that point.
+few against the rows they filter (judged by the left side's row count, before any hashing)
+and an aggregate or a join lies above that point.
 """
 
 from __future__ import annotations
@@ -49,13 +50,13 @@ def reduce_right(plan: L.Join, left: Batch, left_keys: list[Vector]) -> L.Plan |
     target = _descend(plan.right, index, worked=False)  # type: ignore[arg-type]
     if target is None:
         return None
-    keys = _distinct(left_keys)
-    if keys.length == 0 or keys.length > MAX_KEYS:
-        return None
     from warehouse.plan.joins import estimate
 
     node, cols = target.node, target.columns
-    if estimate(node) < MIN_REDUCTION * keys.length:
+    if left.length > MAX_KEYS or estimate(node) < MIN_REDUCTION * left.length:
+        return None  # decided on the left's rows (at least its distinct keys) before hashing them
+    keys = _distinct(left_keys)
+    if keys.length == 0:
         return None
     return target.rebuild(_keep_matching(node, cols, keys))
 
