@@ -25,6 +25,7 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit
 
+from kernels.join import _grow
 from kernels.pool import pooled
 
 DIRECT_SPAN_FACTOR = 4  # direct table when (max - min + 1) <= 4 * build rows ...
@@ -145,13 +146,6 @@ def _next(keys, nexts, shift, r, v):
         while r >= 0 and keys[r] != v:
             r = nexts[r]
     return r
-
-
-@njit(nogil=True, cache=True)
-def _grow(a, need):
-    b = np.empty(max(2 * a.shape[0], need, 16), dtype=a.dtype)
-    b[: a.shape[0]] = a
-    return b
 
 
 @njit(nogil=True, cache=True)
