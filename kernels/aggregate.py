@@ -33,15 +33,16 @@ DIRECT_RANGE = 1 << 22
 
 @njit(nogil=True, cache=True)
 def _minmax(v):
-    """Min and max of a non-empty int64 array."""
-    mn = v[0]
-    mx = v[0]
-    for i in range(1, v.shape[0]):
+    """Min and max of an int64 array (0, 0 when empty), in one vectorised pass."""
+    mn = np.int64(0)
+    mx = np.int64(0)
+    if v.shape[0]:
+        mn = v[0]
+        mx = v[0]
+    for i in range(v.shape[0]):
         x = v[i]
-        if x < mn:
-            mn = x
-        elif x > mx:
-            mx = x
+        mn = min(mn, x)
+        mx = max(mx, x)
     return mn, mx
 
 
@@ -250,21 +251,6 @@ FEW_GROUPS = 256  # at most this many groups: the few-groups kernels
 
 
 @njit(nogil=True, cache=True)
-def _min_max(values):
-    """The smallest and largest value (0, 0 when empty), in one vectorised pass."""
-    lo = np.int64(0)
-    hi = np.int64(0)
-    if values.shape[0]:
-        lo = values[0]
-        hi = values[0]
-    for i in range(values.shape[0]):
-        v = values[i]
-        lo = min(lo, v)
-        hi = max(hi, v)
-    return lo, hi
-
-
-@njit(nogil=True, cache=True)
 def _sum_int64_lanes(ids, ngroups, values):
     """Unchecked grouped sum for few groups, which the caller has proven cannot overflow.
 
@@ -298,7 +284,7 @@ def _count_lanes(ids, ngroups):
 
 def _cannot_overflow(values: np.ndarray) -> bool:
     """No partial sum of ``values`` can leave int64: n * max|v| fits."""
-    lo, hi = _min_max(values)
+    lo, hi = _minmax(values)
     bound = max(-int(lo), int(hi))
     return bound == 0 or len(values) <= (2**63 - 1) // bound
 
