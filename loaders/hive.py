@@ -46,6 +46,7 @@ from loaders.objectstore import SourceObject
 from loaders.parquet import plain_strings
 from loaders.parquet_direct import NEEDS_ARROW, ColumnPlan, Decoded, decode_row_group, plan_columns
 from loaders.pipeline import _parallel
+from loaders.row_group_stats import comparable, kept_row_groups
 from loaders.rejects import ERR_EXTRA_FIELDS, ERR_JSON, LoadError, RejectedRow
 from loaders.spec import LoadSpec
 
@@ -464,7 +465,7 @@ def _parquet(obj: SourceObject, spec: LoadSpec, row_filter: Any) -> Iterator[Hiv
     meta = pf.metadata
     groups = list(range(meta.num_row_groups))
     if row_filter is not None:
-        groups = _kept_groups(obj, by_name, row_filter, groups)
+        groups = kept_row_groups(meta, pf.schema_arrow, by_name, row_filter, groups)
     counted: tuple[int, int] | None = (len(groups), meta.num_row_groups)
     for i in groups:
         if meta.row_group(i).num_rows == 0:
@@ -483,16 +484,6 @@ def _local(obj: SourceObject) -> Any:
     except (OSError, pa.ArrowException) as e:
         msg = f"cannot read PARQUET object: {str(e).splitlines()[0]}"
         raise LoadError(msg, filename=obj.url) from None
-
-
-def _kept_groups(obj: SourceObject, by_name: dict[str, str], row_filter: Any, groups: list[int]) -> list[int]:
-    """The row groups whose statistics allow ``row_filter`` (``_pruned``'s rules)."""
-    try:
-        dataset = ds.dataset(obj.path, filesystem=obj.fs, format="parquet")
-        fragments = _pruned(list(dataset.get_fragments()), dataset.schema, by_name, row_filter)
-    except (OSError, pa.ArrowException):
-        return groups
-    return sorted(g.id for f in fragments for g in f.row_groups)
 
 
 @dataclass
@@ -603,6 +594,8 @@ def _pruned(fragments: list[ds.Fragment], schema: pa.Schema, by_name: dict[str, 
         field = ds.field(source)
         try:
             ftype = schema.field(source).type
+            if not all(comparable(ftype, v.type) for v in values):
+                continue  # values that order otherwise in the file (text against numbers)
             scalars = [v.cast(ftype) for v in values]
             if any(x.cast(v.type) != v for x, v in zip(scalars, values)):
                 continue  # the file's type cannot hold the constant exactly
