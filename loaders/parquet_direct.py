@@ -154,7 +154,8 @@ def _int_bits(c: Any) -> int:
 
 
 def decode_row_group(source: Any, meta: pq.RowGroupMetaData, plans: list[ColumnPlan | None]) -> list[Decoded | None]:
-    """Row group ``meta`` of the file open as ``source`` (a pyarrow random-access file),
+    """Row group ``meta`` of the file open as ``source`` (a pyarrow random-access file, or
+    the whole file's bytes as a ``pyarrow.Buffer``: a memory map read without copies),
     one ``Decoded`` per plan: None where the file lacks the column, ``NEEDS_ARROW`` where a
     page is beyond these kernels (the caller reads that column with pyarrow)."""
     rows = meta.num_rows
@@ -172,13 +173,23 @@ def decode_row_group(source: Any, meta: pq.RowGroupMetaData, plans: list[ColumnP
         if chunk.has_dictionary_page and chunk.dictionary_page_offset is not None and 0 < chunk.dictionary_page_offset < start:
             start = chunk.dictionary_page_offset
         try:
-            raw = np.frombuffer(source.read_at(chunk.total_compressed_size, start), np.uint8)
-        except (OSError, pa.ArrowException):
+            raw = _chunk_bytes(source, start, chunk.total_compressed_size)
+        except (OSError, ValueError, pa.ArrowException):
             out.append(NEEDS_ARROW)  # pyarrow's read says what is wrong
             continue
         decoded = _decode_chunk(raw, plan, None if codec == "UNCOMPRESSED" else pa.Codec(_CODECS[codec]), rows)
         out.append(NEEDS_ARROW if decoded is None else decoded)
     return out
+
+
+def _chunk_bytes(source: Any, start: int, size: int) -> np.ndarray:
+    """``size`` bytes of the file from ``start``, read-only (a view when ``source`` is a
+    buffer)."""
+    if isinstance(source, pa.Buffer):
+        if start < 0 or size < 0 or start + size > source.size:
+            raise ValueError("column chunk beyond the end of the file")
+        return np.frombuffer(source, np.uint8, size, start)
+    return np.frombuffer(source.read_at(size, start), np.uint8)
 
 
 class _Unsupported(Exception):
@@ -389,7 +400,7 @@ class _Chunk:
         if values.dtype != plan.out:
             values = values.astype(plan.out)
         if plan.bound is not None:  # every value came from the dictionary: checking it is enough
-            checked = values if self.plain or self.dictionary is None else self.dictionary.astype(plan.out)
+            checked = values if self.plain or self.dictionary is None else self.dictionary  # no copy
             if beyond(checked, plan.bound):
                 raise _Unsupported  # pyarrow's cast refuses such a value (or it would overflow)
         if plan.multiply != 1:
