@@ -45,7 +45,7 @@ from loaders.convert import _convert_column
 from loaders.objectstore import SourceObject
 from loaders.parquet import plain_strings
 from loaders.parquet_direct import NEEDS_ARROW, ColumnPlan, Decoded, decode_row_group, plan_columns
-from loaders.pipeline import _parallel
+from loaders.pipeline import _parallel, gather
 from loaders.row_group_stats import comparable, kept_row_groups
 from loaders.rejects import ERR_EXTRA_FIELDS, ERR_JSON, LoadError, RejectedRow
 from loaders.spec import LoadSpec
@@ -261,8 +261,8 @@ def read_hive(
         # the reader threads decode (pyarrow, its own threads too); the pool converts each
         # batch and runs ``then``, so one large object's row groups are worked on in parallel
         if physical and kind == "PARQUET":
-            # row-group tasks are small and their results are all kept: let workers run ahead
-            yield from _parallel(objects, lambda o: _parquet(o, sub, row_filter), _then_one(_finish, then), ahead=8)
+            # row-group tasks are small and their results are all kept: no hand-off per task
+            yield from gather(objects, lambda o: _parquet(o, sub, row_filter), _then_one(_finish, then))
         else:
             yield from _parallel(objects, lambda o: _columnar(o, sub, kind, row_filter), _then_one(_finish, then))
     else:
