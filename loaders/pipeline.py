@@ -146,8 +146,10 @@ def gather(objects: list[SourceObject], produce: Callable[[SourceObject], Iterab
 
     Why not ``_parallel``: its consumer wakes for every item, and each wake-up is a GIL
     hand-off between three threads (about 35 us, and the workers' kernels wait for it).
-    Here reader threads queue items, worker threads each keep their own results, and the
-    caller sleeps until all are done.  At most ``4 * workers + 8`` items wait (``_Backlog``).
+    Here the calling thread is one of the workers (it would only wait otherwise), and with
+    one object also its reader: it queues the object's items, then works on them with
+    ``workers - 1`` kept threads; several objects are read on kept threads (an object
+    store's latency).  At most ``4 * workers + 8`` items wait (``_Backlog``).
     """
     workers = _workers()
     items = _Backlog(4 * workers + 8)
@@ -200,7 +202,12 @@ def gather(objects: list[SourceObject], produce: Callable[[SourceObject], Iterab
                 fail(e)
 
     pool = _gather_pool()
-    tasks = [pool.submit(reader) for _ in range(nreaders)] + [pool.submit(worker, results[i]) for i in range(workers)]
+    tasks = [pool.submit(worker, results[i]) for i in range(1, workers)]
+    if nreaders == 1:
+        reader()
+    else:
+        tasks += [pool.submit(reader) for _ in range(nreaders)]
+    worker(results[0])
     wait(tasks)
     if failures:
         raise failures[0]
