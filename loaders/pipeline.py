@@ -168,7 +168,9 @@ def gather(objects: list[SourceObject], produce: Callable[[SourceObject], Iterab
             failures.append(e)
         stop.set()
 
-    def reader() -> None:
+    def reader(own: list[Any] | None = None) -> None:
+        """Queue the objects' items; with ``own`` (the calling thread's results) an item
+        that finds the backlog full is worked on here rather than waited with."""
         try:
             while not stop.is_set():
                 try:
@@ -178,7 +180,10 @@ def gather(objects: list[SourceObject], produce: Callable[[SourceObject], Iterab
                 for item in produce(obj):
                     if stop.is_set():
                         return
-                    items.put(item, stop)
+                    if own is not None and items.full():
+                        own.append(work(item))
+                    else:
+                        items.put(item, stop)
         except BaseException as e:  # noqa: BLE001 - raised by the caller
             fail(e)
         finally:
@@ -204,7 +209,7 @@ def gather(objects: list[SourceObject], produce: Callable[[SourceObject], Iterab
     pool = _gather_pool()
     tasks = [pool.submit(worker, results[i]) for i in range(1, workers)]
     if nreaders == 1:
-        reader()
+        reader(results[0])
     else:
         tasks += [pool.submit(reader) for _ in range(nreaders)]
     worker(results[0])
@@ -248,6 +253,9 @@ class _Backlog:
                     self.room.wait(0.1)
                 self.waiting -= 1
         self.items.put(item)
+
+    def full(self) -> bool:
+        return self.items.qsize() >= self.high
 
     def get(self) -> Any:
         item = self.items.get()
