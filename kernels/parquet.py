@@ -20,6 +20,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from kernels.unaligned import load8, store8
+
 __all__ = ["H_BODY", "H_COMPRESSED", "H_DEF_ENCODING", "H_DEF_LEN", "H_ENCODING", "H_IS_COMPRESSED", "H_NULLS",
            "H_REP_LEN", "H_SIZE", "H_TYPE", "H_VALUES", "beyond", "flba_to_int64", "gather_strings", "page_headers",
            "plain_spans", "rle_hybrid", "unpack_bools", "warm"]
@@ -325,10 +327,11 @@ def plain_spans(data, start, end, count, starts, ends, pos):
 
 
 @njit(nogil=True, cache=True)
-def gather_strings(data, starts, ends, indices):
+def gather_strings(data, starts, ends, indices, out):
     """The spans ``data[starts[j]:ends[j]]`` for each j of ``indices``, as Arrow string
-    buffers: (int32 offsets, bytes, ok); not ok when an index is out of range or the bytes
-    would not fit 32-bit offsets."""
+    buffers: (int32 offsets, bytes, ok), the bytes written to ``out`` (the caller's buffer,
+    8 bytes longer than they need: words are copied whole); not ok when an index is out of
+    range or the bytes would not fit ``out`` or 32-bit offsets."""
     total = np.int64(0)
     n = starts.shape[0]
     offsets = np.empty(indices.shape[0] + 1, np.int32)
@@ -337,20 +340,25 @@ def gather_strings(data, starts, ends, indices):
         if j < 0 or j >= n:
             return offsets, np.zeros(0, np.uint8), False
         total += ends[j] - starts[j]
-    if total >= 2**31:
+    if total >= 2**31 or total + 8 > out.shape[0]:
         return offsets, np.zeros(0, np.uint8), False
-    out = np.empty(total, np.uint8)
     o = 0
     offsets[0] = 0
+    limit = data.shape[0] - 8
     for k in range(indices.shape[0]):
         j = indices[k]
         s = starts[j]
         ln = ends[j] - s
-        for c in range(ln):
+        c = 0
+        while c < ln and s + c <= limit:  # word by word; the overshoot is overwritten next
+            store8(out, o + c, load8(data, s + c))
+            c += 8
+        while c < ln:  # the buffer's last bytes
             out[o + c] = data[s + c]
+            c += 1
         o += ln
         offsets[k + 1] = o
-    return offsets, out, True
+    return offsets, out[:total], True
 
 
 @njit(nogil=True, cache=True)
@@ -410,5 +418,5 @@ def warm() -> None:
         rle_hybrid(ro, 17, ro.shape[0], 1, np.zeros(4, d.dtype), 0, 2, d, True)
     starts, ends = np.zeros(2, np.int64), np.zeros(2, np.int64)
     plain_spans(ro, 0, 0, 0, starts, ends, 0)
-    gather_strings(ro, starts, ends, i32[:1])
-    gather_strings(ro, starts, ends, np.zeros(1, np.int64))
+    gather_strings(ro, starts, ends, i32[:1], np.zeros(16, np.uint8))
+    gather_strings(ro, starts, ends, np.zeros(1, np.int64), np.zeros(16, np.uint8))

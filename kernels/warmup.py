@@ -13,7 +13,7 @@ import time
 import numpy as np
 import pyarrow as pa
 
-from kernels import aggregate, hash_table, hashing, int_join, join, json_fields, json_split, like, nested, parquet, sort, window
+from kernels import aggregate, hash_table, hashing, int_join, join, json_fields, json_split, like, nested, parquet, sort, string_dedup, window
 
 
 def _ro(a):
@@ -84,6 +84,7 @@ def warmup():
     json_split.join_records(text, starts, ends, flags, False)
     json_fields.warm()  # the JSON fast path (external tables' and COPY's flat records)
     parquet.warm()  # Parquet pages decoded for external-table scans
+    string_dedup.warm()  # PLAIN Parquet strings and concatenated dictionaries hashed into distinct values
     _int_join()
     for strings in (pa.array(["ab", "xaby"]), pa.array(["ab"], pa.large_string())):  # LIKE '%a%b%'
         like.match_like(strings, [b"a", b"b"], False, False, False)

@@ -6,7 +6,8 @@ codes).  Here a row group's column chunks are read as bytes, each page is decomp
 Arrow's codec, and the numba kernels of ``kernels.parquet`` decode levels and values into
 the engine's physical form: scaled int64 decimals, int32 days, int64 microseconds, and for
 dictionary-encoded strings the page's indices as codes into its dictionary (the file's
-dictionary is the engine's, no value hashed again).
+dictionary is the engine's, no value hashed again).  Strings written PLAIN (no dictionary,
+or one that grew too large) are hashed into distinct values by ``kernels.string_dedup``.
 
 It covers flat columns (no repetition, at most one definition level) of the common types:
 INT32/INT64 integers, dates, decimals (INT32, INT64 and FIXED_LEN_BYTE_ARRAY up to 8 bytes)
@@ -14,8 +15,7 @@ and timestamps (milli and microseconds); FLOAT, DOUBLE, BOOLEAN and UTF-8 BYTE_A
 PLAIN and dictionary encodings; data pages v1 and v2; every codec Arrow has but Hadoop's
 LZ4 framing.  ``plan_columns`` says None for anything else and the caller reads the object
 with pyarrow.  A column chunk the kernels cannot decode (another encoding, a malformed
-header, string pages PLAIN after a dictionary grew too large: pyarrow hashes those into a
-dictionary faster than the engine would) comes back as ``NEEDS_ARROW``, and the caller
+header, strings that are not UTF-8) comes back as ``NEEDS_ARROW``, and the caller
 reads that column of the row group with pyarrow, whose error names what is wrong if the
 data is bad: so nothing is ever decoded differently from pyarrow, only faster.
 """
@@ -31,6 +31,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from kernels.pool import pooled
+from kernels.string_dedup import dedup_spans
 from kernels.parquet import (
     H_BODY, H_COMPRESSED, H_DEF_ENCODING, H_DEF_LEN, H_ENCODING, H_IS_COMPRESSED, H_REP_LEN, H_SIZE, H_TYPE, H_VALUES,
     beyond, flba_to_int64, gather_strings, page_headers, plain_spans, rle_hybrid, unpack_bools,
@@ -221,10 +222,10 @@ class _Chunk:
         self.count = 0  # non-null values decoded
         self.scratch: np.ndarray | None = None  # decompressed data pages, reused
         self.plain = False  # some values came from PLAIN pages, not the dictionary
+        self.plain_strings: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []  # PLAIN pages' (bytes, starts, ends)
+        self.plain_count = 0  # strings in them
 
     def decode(self, heads: np.ndarray) -> Decoded:
-        if self.strings and np.any((heads[:, H_TYPE] != _DICTIONARY) & (heads[:, H_ENCODING] == _PLAIN)):
-            raise _Unsupported  # PLAIN strings (a dictionary that grew too large): pyarrow's, before any work
         for h in heads:
             kind = h[H_TYPE]
             if kind == _DICTIONARY:
@@ -284,8 +285,8 @@ class _Chunk:
         return self.scratch[:size]
 
     def _dictionary_page(self, h: np.ndarray) -> None:
-        if h[H_ENCODING] not in (_PLAIN, _PLAIN_DICTIONARY) or self.dictionary is not None:
-            raise _Unsupported
+        if h[H_ENCODING] not in (_PLAIN, _PLAIN_DICTIONARY) or self.dictionary is not None or self.plain_count:
+            raise _Unsupported  # a second dictionary, or one after PLAIN values (codes would clash)
         data, n = self._body(h, keep=True), int(h[H_VALUES])
         if n < 0 or n > len(data):
             raise _Unsupported
@@ -314,9 +315,9 @@ class _Chunk:
             if self.valid is not None:
                 levels = self.raw[h[H_BODY]:h[H_BODY] + dfn]
                 present = self._levels(levels, 0, len(levels), n)
-            data, at = self._body(h, rep + dfn), 0
+            data, at = self._body(h, rep + dfn, keep=self._keeps(h)), 0
         else:
-            data, at = self._body(h), 0
+            data, at = self._body(h, keep=self._keeps(h)), 0
             if self.valid is not None:
                 if h[H_DEF_ENCODING] != _RLE or len(data) < 4:
                     raise _Unsupported
@@ -369,10 +370,21 @@ class _Chunk:
             raise _Unsupported
         np.not_equal(self.levels[:present], 0, out=self.dense[self.count:self.count + present])
 
+    def _keeps(self, h: np.ndarray) -> bool:
+        """Whether a data page's bytes outlive it: PLAIN strings are read at the end."""
+        return self.strings and h[H_ENCODING] == _PLAIN
+
     def _plain(self, data: np.ndarray, at: int, present: int) -> None:
-        if self.strings:  # pyarrow hashes PLAIN strings into a dictionary faster than the engine would
-            raise _Unsupported
         self.plain = True
+        if self.strings:  # spans now, codes at the end: after the dictionary's, then distinct
+            starts, ends = np.empty(present, np.int64), np.empty(present, np.int64)
+            if plain_spans(data, at, len(data), present, starts, ends, 0) < 0:
+                raise _Unsupported
+            first = (len(self.dictionary[1]) if self.dictionary is not None else 0) + self.plain_count
+            self.dense[self.count:self.count + present] = np.arange(first, first + present, dtype=np.int32)
+            self.plain_strings.append((data, starts, ends))
+            self.plain_count += present
+            return
         self._plain_fixed(data, at, present, self.dense, self.count)
 
     def _plain_fixed(self, data: np.ndarray, at: int, n: int, out: np.ndarray, pos: int) -> None:
@@ -408,12 +420,28 @@ class _Chunk:
         return Decoded(_spread(values, valid, self.rows), valid)
 
     def _finish_strings(self, valid: np.ndarray | None) -> Decoded:
+        if self.plain_strings:
+            return self._finish_plain_strings(valid)
         if self.dictionary is None:  # every value NULL
             data, starts, ends = np.empty(0, np.uint8), np.empty(0, np.int64), np.empty(0, np.int64)
         else:
             data, starts, ends = self.dictionary
         dictionary = _string_array(data, starts, ends, np.arange(len(starts), dtype=np.int64))
         return Decoded(_spread(self.dense[:self.count], valid, self.rows), valid, dictionary=dictionary)
+
+    def _finish_plain_strings(self, valid: np.ndarray | None) -> Decoded:
+        """Codes for a chunk with PLAIN pages (a writer's dictionary that grew too large, or
+        none): the dictionary's values and the pages' strings in one buffer, hashed into
+        distinct values (``kernels.string_dedup``)."""
+        pieces = ([self.dictionary] if self.dictionary is not None else []) + self.plain_strings
+        shift = np.cumsum([0] + [len(p[0]) for p in pieces[:-1]])
+        data = np.concatenate([p[0] for p in pieces], out=pooled(sum(len(p[0]) for p in pieces), np.uint8))
+        starts = np.concatenate([p[1] + k for p, k in zip(pieces, shift)])
+        ends = np.concatenate([p[2] + k for p, k in zip(pieces, shift)])
+        remap, firsts = dedup_spans(data, starts, ends)
+        dictionary = _string_array(data, starts, ends, firsts)
+        codes = remap[self.dense[:self.count]]
+        return Decoded(_spread(codes, valid, self.rows), valid, dictionary=dictionary)
 
 
 def _stated_size(codec: str, body: np.ndarray) -> int | None:
@@ -458,7 +486,8 @@ def _spread(dense: np.ndarray, valid: np.ndarray | None, rows: int) -> np.ndarra
 
 def _string_array(data: np.ndarray, starts: np.ndarray, ends: np.ndarray, indices: np.ndarray) -> pa.Array:
     """The spans ``indices`` picks as an Arrow string array, its UTF-8 checked."""
-    offsets, values, ok = gather_strings(data, starts, ends, indices)
+    # distinct indices: the strings fit in the bytes they come from
+    offsets, values, ok = gather_strings(data, starts, ends, indices, pooled(len(data) + 8, np.uint8))
     if not ok:
         raise _Unsupported
     arr = pa.StringArray.from_buffers(len(indices), pa.py_buffer(offsets), pa.py_buffer(values))
