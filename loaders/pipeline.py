@@ -23,7 +23,7 @@ from loaders.objectstore import Credentials, SourceObject
 from loaders.rejects import LoadError
 from loaders.spec import LoadedChunk, LoadSpec
 
-__all__ = ["TEXT_FORMATS", "gather", "load_chunks"]
+__all__ = ["TEXT_FORMATS", "gather", "in_parallel", "load_chunks"]
 
 TEXT_FORMATS = ("DELIMITED", "CSV", "FIXEDWIDTH")
 MAX_READERS = 4
@@ -217,6 +217,17 @@ def gather(objects: list[SourceObject], produce: Callable[[SourceObject], Iterab
     if failures:
         raise failures[0]
     return [r for part in results for r in part]
+
+
+def in_parallel(tasks: list[Callable[[], Any]]) -> list[Any]:
+    """Every task's result, in order: the first run by the calling thread, the others on
+    the kept threads (safe to call from one of them: there are plenty)."""
+    if len(tasks) <= 1:
+        return [t() for t in tasks]
+    pool = _gather_pool()
+    futures = [pool.submit(t) for t in tasks[1:]]
+    first = tasks[0]()
+    return [first] + [f.result() for f in futures]
 
 
 _POOL: ThreadPoolExecutor | None = None
