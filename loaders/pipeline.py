@@ -96,11 +96,7 @@ def _parallel(
 
     def reader() -> None:
         try:
-            while not stop.is_set():
-                try:
-                    obj = todo.get_nowait()
-                except queue.Empty:
-                    break
+            for obj in _unclaimed(todo, stop):
                 for item in produce(obj):
                     fut = pool.submit(work, item) if pool is not None and work is not None else item
                     if not put(fut):
@@ -172,11 +168,7 @@ def gather(objects: list[SourceObject], produce: Callable[[SourceObject], Iterab
         """Queue the objects' items; with ``own`` (the calling thread's results) an item
         that finds the backlog full is worked on here rather than waited with."""
         try:
-            while not stop.is_set():
-                try:
-                    obj = todo.get_nowait()
-                except queue.Empty:
-                    break
+            for obj in _unclaimed(todo, stop):
                 for item in produce(obj):
                     if stop.is_set():
                         return
@@ -228,6 +220,15 @@ def in_parallel(tasks: list[Callable[[], Any]]) -> list[Any]:
     futures = [pool.submit(t) for t in tasks[1:]]
     first = tasks[0]()
     return [first] + [f.result() for f in futures]
+
+
+def _unclaimed(todo: queue.SimpleQueue[SourceObject], stop: threading.Event) -> Iterator[SourceObject]:
+    """The objects no other reader has taken yet, until there are none or ``stop`` is set."""
+    while not stop.is_set():
+        try:
+            yield todo.get_nowait()
+        except queue.Empty:
+            return
 
 
 _POOL: ThreadPoolExecutor | None = None
