@@ -14,16 +14,13 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from kernels.hash_table import table_size
+from kernels.hashing import _P1 as _K1, _P2 as _K2, fmix64
 from kernels.unaligned import load8
 
 __all__ = ["dedup_spans", "warm"]
 
-_K1 = np.uint64(0x9E3779B185EBCA87)
-_K2 = np.uint64(0xC2B2AE3D27D4EB4F)
-_M1 = np.uint64(0xFF51AFD7ED558CCD)
 _S29 = np.uint64(29)
-_S32 = np.uint64(32)
-_S33 = np.uint64(33)
 
 
 @njit(nogil=True, cache=True, inline="always")
@@ -47,10 +44,7 @@ def _hash(data, s, e):
     if i < e:
         h ^= _word(data, i, e - i) * _K2
         h *= _K1
-    h ^= h >> _S32
-    h *= _M1
-    h ^= h >> _S33
-    return h
+    return fmix64(h)
 
 
 @njit(nogil=True, cache=True, inline="always")
@@ -73,9 +67,7 @@ def dedup_spans(data, starts, ends):
     ``firsts[c]`` is the first span with code c (so the distinct strings are the spans
     ``firsts`` picks)."""
     n = starts.shape[0]
-    size = 16
-    while size < 2 * n:
-        size *= 2
+    size = table_size(n)
     mask = np.uint64(size - 1)
     slots = np.full(size, -1, np.int32)
     hashes = np.empty(n, np.uint64)  # per distinct string
